@@ -1,0 +1,327 @@
+"""Configuration of the AttnGAN model family.
+
+Every network takes one frozen dataclass describing its architecture. The
+dataclasses nest into :class:`AttnGANConfig`, which also checks that the parts
+agree with each other (for example that the text and image embeddings have the
+same size). Configurations round-trip through plain dictionaries, so they can be
+stored as JSON next to checkpoints and inside ``.keras`` files.
+
+Presets follow the original release's YAML files:
+
+* ``birds``  -- ``cfg/bird_attn2.yml`` + ``cfg/DAMSM/bird.yml`` (CUB-200-2011).
+* ``coco``   -- ``cfg/coco_attn2.yml`` + ``cfg/DAMSM/coco.yml`` (COCO-2014).
+* ``tiny``   -- a small configuration for tests and CPU demos.
+* ``reference_small`` -- the configuration of ``shared/reference_vectors``.
+
+Names follow the paper where it names things (``embedding_dim`` is the paper's
+D, ``condition_dim`` the size of the conditioning-augmentation code); the
+original configuration key is given in each field's comment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Mapping
+
+__all__ = [
+    "TextConfig",
+    "ImageEncoderConfig",
+    "GeneratorConfig",
+    "DiscriminatorConfig",
+    "LossConfig",
+    "AttnGANConfig",
+    "PRESETS",
+    "get_preset",
+    "preset_names",
+]
+
+
+def _require(condition: bool, cls_name: str, field: str, message: str) -> None:
+    if not condition:
+        raise ValueError(f"{cls_name}.{field}: {message}")
+
+
+def _positive_int(obj: Any, *fields: str) -> None:
+    for field in fields:
+        value = getattr(obj, field)
+        _require(
+            isinstance(value, int) and not isinstance(value, bool) and value > 0,
+            type(obj).__name__,
+            field,
+            f"must be a positive integer, got {value!r}",
+        )
+
+
+def _positive_number(obj: Any, *fields: str) -> None:
+    for field in fields:
+        value = getattr(obj, field)
+        _require(
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,
+            type(obj).__name__,
+            field,
+            f"must be a positive number, got {value!r}",
+        )
+
+
+def _is_bool(obj: Any, *fields: str) -> None:
+    for field in fields:
+        value = getattr(obj, field)
+        _require(
+            isinstance(value, bool),
+            type(obj).__name__,
+            field,
+            f"must be a bool, got {value!r}",
+        )
+
+
+class _DictMixin:
+    """``to_dict``/``from_dict`` for flat frozen dataclasses."""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]):
+        if not isinstance(values, Mapping):
+            raise ValueError(f"{cls.__name__}: expected a mapping, got {type(values).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
+        return cls(**dict(values))
+
+    def replace(self, **changes):
+        """Returns a copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclasses.dataclass(frozen=True)
+class TextConfig(_DictMixin):
+    """Bi-LSTM text encoder (the reference's ``RNN_ENCODER``)."""
+
+    vocab_size: int = 5450  # number of token ids, id 0 = padding / <end>
+    words_num: int = 18  # TEXT.WORDS_NUM: caption length T, padding included
+    embedding_dim: int = 256  # TEXT.EMBEDDING_DIM (nef): words_emb / sent_emb size
+    word_dim: int = 300  # size of the word embedding fed to the LSTM (ninput)
+    dropout: float = 0.5  # dropout after the word embedding, training only
+    captions_per_image: int = 10  # TEXT.CAPTIONS_PER_IMAGE
+
+    def __post_init__(self):
+        _positive_int(self, "vocab_size", "words_num", "embedding_dim", "word_dim",
+                      "captions_per_image")
+        _require(self.vocab_size >= 2, "TextConfig", "vocab_size",
+                 f"needs the padding id and at least one word, got {self.vocab_size}")
+        _require(self.embedding_dim % 2 == 0, "TextConfig", "embedding_dim",
+                 f"must be even (two LSTM directions of embedding_dim/2), got {self.embedding_dim}")
+        _require(isinstance(self.dropout, (int, float)) and 0.0 <= self.dropout < 1.0,
+                 "TextConfig", "dropout", f"must be in [0, 1), got {self.dropout!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageEncoderConfig(_DictMixin):
+    """Inception-v3 image encoder (the reference's ``CNN_ENCODER``)."""
+
+    embedding_dim: int = 256  # nef: size of region_features and cnn_code
+    # The released DAMSM was trained with torch<=0.3 bilinear upsampling, which
+    # torch>=0.4 calls align_corners=True. False = half-pixel centres.
+    resize_align_corners: bool = True
+    image_size: int = 299  # the Inception-v3 input size
+
+    def __post_init__(self):
+        _positive_int(self, "embedding_dim", "image_size")
+        _is_bool(self, "resize_align_corners")
+        _require(self.image_size >= 75, "ImageEncoderConfig", "image_size",
+                 f"Inception-v3 needs at least 75 px, got {self.image_size}")
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorConfig(_DictMixin):
+    """Attentional multi-stage generator (the reference's ``G_NET``)."""
+
+    gf_dim: int = 32  # GAN.GF_DIM (ngf)
+    z_dim: int = 100  # GAN.Z_DIM
+    condition_dim: int = 100  # GAN.CONDITION_DIM
+    embedding_dim: int = 256  # nef, must match the text encoder
+    r_num: int = 2  # GAN.R_NUM: residual blocks per refinement stage
+    branch_num: int = 3  # TREE.BRANCH_NUM: 1..3 stages of 64, 128, 256 px
+    # Reproduce the reference's mis-tiled attention padding mask (pixel p of
+    # sample b uses the mask of sample (b*h*w + p) mod B). Needed to reproduce
+    # models trained by the original code, such as its released weights.
+    reference_mask_quirk: bool = False
+
+    def __post_init__(self):
+        _positive_int(self, "gf_dim", "z_dim", "condition_dim", "embedding_dim", "r_num",
+                      "branch_num")
+        _require(1 <= self.branch_num <= 3, "GeneratorConfig", "branch_num",
+                 f"must be 1, 2 or 3, got {self.branch_num}")
+        _is_bool(self, "reference_mask_quirk")
+
+    @property
+    def image_sizes(self) -> tuple[int, ...]:
+        """Side length of each stage's output image."""
+        return tuple(64 * 2**i for i in range(self.branch_num))
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscriminatorConfig(_DictMixin):
+    """Per-scale discriminators (the reference's ``D_NET64/128/256``)."""
+
+    df_dim: int = 64  # GAN.DF_DIM (ndf)
+    embedding_dim: int = 256  # nef: size of the sentence condition
+    branch_num: int = 3  # one discriminator per generator stage
+
+    def __post_init__(self):
+        _positive_int(self, "df_dim", "embedding_dim", "branch_num")
+        _require(1 <= self.branch_num <= 3, "DiscriminatorConfig", "branch_num",
+                 f"must be 1, 2 or 3, got {self.branch_num}")
+
+
+@dataclasses.dataclass(frozen=True)
+class LossConfig(_DictMixin):
+    """Weights of the DAMSM and generator losses (TRAIN.SMOOTH.*)."""
+
+    gamma1: float = 4.0  # attention sharpness over regions (Eq. 9)
+    gamma2: float = 5.0  # word-level aggregation (Eq. 10)
+    gamma3: float = 10.0  # matching-score smoothing (Eq. 11)
+    damsm_lambda: float = 5.0  # LAMBDA: weight of the DAMSM loss in the G loss
+
+    def __post_init__(self):
+        _positive_number(self, "gamma1", "gamma2", "gamma3")
+        _require(isinstance(self.damsm_lambda, (int, float)) and self.damsm_lambda >= 0,
+                 "LossConfig", "damsm_lambda", f"must be >= 0, got {self.damsm_lambda!r}")
+
+
+_SECTIONS = {
+    "text": TextConfig,
+    "image_encoder": ImageEncoderConfig,
+    "generator": GeneratorConfig,
+    "discriminator": DiscriminatorConfig,
+    "loss": LossConfig,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class AttnGANConfig:
+    """Complete configuration: all networks and the loss weights.
+
+    Checks on construction that the embedding sizes and branch counts of the
+    parts agree. ``to_dict``/``from_dict``/``to_json``/``from_json`` round-trip.
+    """
+
+    name: str = "birds"
+    text: TextConfig = dataclasses.field(default_factory=TextConfig)
+    image_encoder: ImageEncoderConfig = dataclasses.field(default_factory=ImageEncoderConfig)
+    generator: GeneratorConfig = dataclasses.field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = dataclasses.field(default_factory=DiscriminatorConfig)
+    loss: LossConfig = dataclasses.field(default_factory=LossConfig)
+
+    def __post_init__(self):
+        _require(isinstance(self.name, str) and bool(self.name), "AttnGANConfig", "name",
+                 f"must be a non-empty string, got {self.name!r}")
+        for field, cls in _SECTIONS.items():
+            value = getattr(self, field)
+            _require(isinstance(value, cls), "AttnGANConfig", field,
+                     f"must be a {cls.__name__}, got {type(value).__name__}")
+        nef = self.text.embedding_dim
+        for field in ("image_encoder", "generator", "discriminator"):
+            other = getattr(self, field).embedding_dim
+            _require(other == nef, "AttnGANConfig", f"{field}.embedding_dim",
+                     f"must equal text.embedding_dim ({nef}), got {other}")
+        _require(self.discriminator.branch_num == self.generator.branch_num,
+                 "AttnGANConfig", "discriminator.branch_num",
+                 f"must equal generator.branch_num ({self.generator.branch_num}), "
+                 f"got {self.discriminator.branch_num}")
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"name": self.name}
+        for field in _SECTIONS:
+            out[field] = getattr(self, field).to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "AttnGANConfig":
+        if not isinstance(values, Mapping):
+            raise ValueError(f"AttnGANConfig: expected a mapping, got {type(values).__name__}")
+        unknown = sorted(set(values) - set(_SECTIONS) - {"name"})
+        if unknown:
+            raise ValueError(f"AttnGANConfig: unknown field(s) {', '.join(unknown)}")
+        kwargs: dict[str, Any] = {}
+        if "name" in values:
+            kwargs["name"] = values["name"]
+        for field, section in _SECTIONS.items():
+            if field in values:
+                kwargs[field] = section.from_dict(values[field])
+        return cls(**kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> "AttnGANConfig":
+        return cls.from_dict(json.loads(text))
+
+    def replace(self, **changes) -> "AttnGANConfig":
+        """Returns a copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def build(cls, name: str, *, vocab_size: int, words_num: int, captions_per_image: int,
+              embedding_dim: int, gf_dim: int, df_dim: int, z_dim: int, condition_dim: int,
+              r_num: int, branch_num: int, gamma1: float = 4.0, gamma2: float = 5.0,
+              gamma3: float = 10.0, damsm_lambda: float = 5.0, word_dim: int = 300,
+              reference_mask_quirk: bool = False,
+              resize_align_corners: bool = True) -> "AttnGANConfig":
+        """Builds a consistent config from the flat hyper-parameters of the paper."""
+        return cls(
+            name=name,
+            text=TextConfig(vocab_size=vocab_size, words_num=words_num,
+                            embedding_dim=embedding_dim, word_dim=word_dim,
+                            captions_per_image=captions_per_image),
+            image_encoder=ImageEncoderConfig(embedding_dim=embedding_dim,
+                                             resize_align_corners=resize_align_corners),
+            generator=GeneratorConfig(gf_dim=gf_dim, z_dim=z_dim, condition_dim=condition_dim,
+                                      embedding_dim=embedding_dim, r_num=r_num,
+                                      branch_num=branch_num,
+                                      reference_mask_quirk=reference_mask_quirk),
+            discriminator=DiscriminatorConfig(df_dim=df_dim, embedding_dim=embedding_dim,
+                                              branch_num=branch_num),
+            loss=LossConfig(gamma1=gamma1, gamma2=gamma2, gamma3=gamma3,
+                            damsm_lambda=damsm_lambda),
+        )
+
+
+PRESETS: dict[str, AttnGANConfig] = {
+    # cfg/bird_attn2.yml; vocabulary of the CUB captions (5,450 incl. <end>).
+    "birds": AttnGANConfig.build(
+        "birds", vocab_size=5450, words_num=18, captions_per_image=10, embedding_dim=256,
+        gf_dim=32, df_dim=64, z_dim=100, condition_dim=100, r_num=2, branch_num=3,
+        damsm_lambda=5.0),
+    # cfg/coco_attn2.yml; vocabulary of the COCO-2014 captions (27,297 incl. <end>).
+    "coco": AttnGANConfig.build(
+        "coco", vocab_size=27297, words_num=12, captions_per_image=5, embedding_dim=256,
+        gf_dim=48, df_dim=96, z_dim=100, condition_dim=100, r_num=3, branch_num=3,
+        damsm_lambda=50.0),
+    # Small networks for tests and CPU demos (all three stages, narrow layers).
+    "tiny": AttnGANConfig.build(
+        "tiny", vocab_size=128, words_num=12, captions_per_image=10, embedding_dim=32,
+        gf_dim=8, df_dim=8, z_dim=16, condition_dim=16, r_num=1, branch_num=3),
+    # The configuration of shared/reference_vectors/attngan_small.npz.
+    "reference_small": AttnGANConfig.build(
+        "reference_small", vocab_size=50, words_num=12, captions_per_image=10,
+        embedding_dim=32, gf_dim=8, df_dim=8, z_dim=16, condition_dim=16, r_num=1,
+        branch_num=3),
+}
+
+
+def preset_names() -> tuple[str, ...]:
+    return tuple(PRESETS)
+
+
+def get_preset(name: str) -> AttnGANConfig:
+    """Returns the named preset; raises ``ValueError`` listing the valid names."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None

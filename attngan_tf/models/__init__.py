@@ -1,0 +1,27 @@
+"""The AttnGAN networks (channels-last Keras 3 models)."""
+
+from .attention import WordAttention
+from .discriminator import (ConditionalLogits, ConvBlock, Discriminator, UnconditionalLogits,
+                            build_discriminators)
+from .generator import AttnGenerator, ConditioningAugmentation, InitStage, NextStage
+from .image_encoder import ImageEncoder, load_trunk_weights
+from .inception import InceptionV3Trunk
+from .text_encoder import LSTMCell, TextEncoder
+
+__all__ = [
+    "AttnGenerator",
+    "ConditionalLogits",
+    "ConditioningAugmentation",
+    "ConvBlock",
+    "Discriminator",
+    "ImageEncoder",
+    "InceptionV3Trunk",
+    "InitStage",
+    "LSTMCell",
+    "NextStage",
+    "TextEncoder",
+    "UnconditionalLogits",
+    "WordAttention",
+    "build_discriminators",
+    "load_trunk_weights",
+]

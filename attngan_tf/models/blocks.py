@@ -1,0 +1,146 @@
+"""Small building blocks shared by the generator and the discriminators.
+
+All tensors are channels-last (NHWC). Batch normalisation uses the reference's
+PyTorch defaults: epsilon 1e-5 and momentum 0.1 (Keras ``momentum=0.9``).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+PACKAGE = "attngan_tf"
+
+#: BatchNorm settings of the generator and discriminators (torch defaults).
+BN_EPSILON = 1e-5
+BN_MOMENTUM = 0.9
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TallOrthogonal(keras.initializers.Orthogonal):
+    """``keras.initializers.Orthogonal`` with a fast path for tall matrices.
+
+    Draws the same distribution (a Haar-random matrix with orthonormal
+    columns of the flattened ``(prod(shape[:-1]), shape[-1])`` kernel, or rows
+    if it is wide). For matrices at least four times taller than wide it uses
+    Cholesky-QR (``Q = A·R⁻¹`` with ``RᵀR = AᵀA``), which is exact to float32
+    precision there (condition number ≤ 3) and about 4× faster on a CPU than
+    Householder QR: the 256 px discriminator of the ``coco`` preset builds in
+    seconds instead of about a minute. Other shapes use the Keras path.
+    """
+
+    def __call__(self, shape, dtype=None):
+        rows = 1
+        for dim in shape[:-1]:
+            rows *= int(dim)
+        cols = int(shape[-1])
+        tall, short = max(rows, cols), min(rows, cols)
+        if len(shape) < 2 or tall < 4 * short:
+            return super().__call__(shape, dtype=dtype)
+        a = keras.random.normal((tall, short), seed=self.seed, dtype="float32")
+        r = ops.transpose(ops.cholesky(ops.matmul(ops.transpose(a), a)))  # upper, diag > 0
+        # q = a @ inv(r): solve rᵀ qᵀ = aᵀ (lower-triangular system).
+        q = ops.transpose(ops.solve_triangular(ops.transpose(r), ops.transpose(a), lower=True))
+        if rows < cols:
+            q = ops.transpose(q)
+        return ops.cast(self.gain * ops.reshape(q, shape), dtype or "float32")
+
+
+def batch_norm(name: str) -> keras.layers.BatchNormalization:
+    """BatchNorm as initialised by the reference's ``weights_init`` (gamma ~ N(1, 0.02))."""
+    return keras.layers.BatchNormalization(
+        momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name)
+
+
+def conv(filters: int, kernel_size, name: str, *, strides=1, padding="same",
+         use_bias: bool = False, activation=None) -> keras.layers.Conv2D:
+    """Conv2D with the reference's orthogonal initialisation and zero bias."""
+    return keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                               use_bias=use_bias, activation=activation,
+                               kernel_initializer=TallOrthogonal(), name=name)
+
+
+def dense(units: int, name: str, *, use_bias: bool = False) -> keras.layers.Dense:
+    """Dense with the reference's orthogonal initialisation and zero bias."""
+    return keras.layers.Dense(units, use_bias=use_bias, kernel_initializer=TallOrthogonal(),
+                              name=name)
+
+
+def glu(x):
+    """Gated linear unit over the last axis: ``x[..., :C] * sigmoid(x[..., C:])``.
+
+    Args:
+        x: ``[..., 2C]``.
+    Returns:
+        ``[..., C]``.
+    """
+    half = x.shape[-1] // 2
+    return x[..., :half] * ops.sigmoid(x[..., half:])
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class UpBlock(keras.layers.Layer):
+    """Nearest ×2 upsampling → 3×3 conv (no bias) → BatchNorm → GLU.
+
+    ``[B, H, W, C_in] → [B, 2H, 2W, filters]`` (the reference's ``upBlock``).
+    """
+
+    def __init__(self, filters: int, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.upsample = keras.layers.UpSampling2D(2, interpolation="nearest", name="upsample")
+        self.conv = conv(2 * self.filters, 3, "conv")
+        self.bn = batch_norm("bn")
+
+    def build(self, input_shape):
+        up_shape = (input_shape[0], None, None, input_shape[-1])
+        self.conv.build(up_shape)
+        self.bn.build(up_shape[:-1] + (2 * self.filters,))
+
+    def call(self, x, training=None):
+        x = self.conv(self.upsample(x))
+        return glu(self.bn(x, training=training))
+
+    def compute_output_shape(self, input_shape):
+        def double(n):
+            return None if n is None else 2 * n
+        return (input_shape[0], double(input_shape[1]), double(input_shape[2]), self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ResBlock(keras.layers.Layer):
+    """Residual block of the refinement stages (the reference's ``ResBlock``).
+
+    conv3×3 (C → 2C) → BN → GLU → conv3×3 (C → C) → BN, plus the input.
+    ``[B, H, W, C] → [B, H, W, C]``.
+    """
+
+    def __init__(self, channels: int, **kwargs):
+        super().__init__(**kwargs)
+        self.channels = int(channels)
+        self.conv1 = conv(2 * self.channels, 3, "conv1")
+        self.bn1 = batch_norm("bn1")
+        self.conv2 = conv(self.channels, 3, "conv2")
+        self.bn2 = batch_norm("bn2")
+
+    def build(self, input_shape):
+        shape = (input_shape[0], None, None, self.channels)
+        self.conv1.build(shape)
+        self.bn1.build(shape[:-1] + (2 * self.channels,))
+        self.conv2.build(shape)
+        self.bn2.build(shape)
+
+    def call(self, x, training=None):
+        y = glu(self.bn1(self.conv1(x), training=training))
+        y = self.bn2(self.conv2(y), training=training)
+        return x + y
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels}

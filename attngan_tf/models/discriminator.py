@@ -1,0 +1,192 @@
+"""Per-scale discriminators (the reference's ``D_NET64``, ``D_NET128``, ``D_NET256``)."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from ..config import DiscriminatorConfig
+from .blocks import PACKAGE, TallOrthogonal, batch_norm, conv
+from .checks import check_batch, check_last_dim, check_rank
+
+_LEAK = 0.2
+
+
+def _discriminator_config(config) -> DiscriminatorConfig:
+    return DiscriminatorConfig.from_dict(config) if isinstance(config, dict) else config
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConvBlock(keras.layers.Layer):
+    """conv (no bias) → optional BatchNorm → LeakyReLU(0.2).
+
+    ``kernel_size`` 4 with ``strides`` 2 halves the resolution (the reference's
+    ``downBlock``: symmetric zero padding 1, i.e. "same" for even sizes);
+    ``kernel_size`` 3, ``strides`` 1 keeps it (``Block3x3_leakRelu``).
+    """
+
+    def __init__(self, filters: int, kernel_size: int = 4, strides: int = 2,
+                 use_batch_norm: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.strides = int(strides)
+        self.use_batch_norm = bool(use_batch_norm)
+        self.conv = conv(self.filters, self.kernel_size, "conv", strides=self.strides)
+        self.bn = batch_norm("bn") if self.use_batch_norm else None
+
+    def build(self, input_shape):
+        self.conv.build((None, None, None, input_shape[-1]))
+        if self.bn is not None:
+            self.bn.build((None, None, None, self.filters))
+
+    def call(self, x, training=None):
+        x = self.conv(x)
+        if self.bn is not None:
+            x = self.bn(x, training=training)
+        return ops.leaky_relu(x, _LEAK)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "use_batch_norm": self.use_batch_norm}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class UnconditionalLogits(keras.layers.Layer):
+    """Real/fake logit from the image code alone: 4×4 conv, stride 4, with bias.
+
+    ``h_code [B, 4, 4, 8·df_dim] → [B]`` logits (the reference applies a sigmoid;
+    the losses here take logits, ``sigmoid(logits)`` are its probabilities).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.logits = keras.layers.Conv2D(1, 4, strides=4, padding="valid",
+                                          kernel_initializer=TallOrthogonal(), name="logits")
+
+    def build(self, input_shape):
+        self.logits.build((None, 4, 4, input_shape[-1]))
+
+    def call(self, h_code):
+        return ops.reshape(self.logits(h_code), (-1,))
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConditionalLogits(keras.layers.Layer):
+    """Image-text matching logit: ``[h_code ‖ tiled sent_emb]`` → 3×3 ConvBlock → 4×4 conv.
+
+    Call: ``logits = head(h_code, sent_emb)`` with ``h_code [B, 4, 4, 8·df_dim]``,
+    ``sent_emb [B, embedding_dim]`` → ``[B]`` logits.
+    """
+
+    def __init__(self, config: DiscriminatorConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = _discriminator_config(config)
+        self.joint = ConvBlock(8 * self.config.df_dim, 3, 1, name="joint")
+        self.logits = keras.layers.Conv2D(1, 4, strides=4, padding="valid",
+                                          kernel_initializer=TallOrthogonal(), name="logits")
+
+    def build(self, input_shape=None):
+        ndf8 = 8 * self.config.df_dim
+        self.joint.build((None, 4, 4, ndf8 + self.config.embedding_dim))
+        self.logits.build((None, 4, 4, ndf8))
+
+    def call(self, h_code, sent_emb, training=None):
+        sent = ops.cast(sent_emb, h_code.dtype)[:, None, None, :]
+        sent = ops.tile(sent, (1, ops.shape(h_code)[1], ops.shape(h_code)[2], 1))
+        x = self.joint(ops.concatenate([h_code, sent], axis=-1), training=training)
+        return ops.reshape(self.logits(x), (-1,))
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict()}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Discriminator(keras.Model):
+    """Discriminator of one scale: image code trunk + unconditional and conditional heads.
+
+    ``stage`` 0, 1, 2 takes 64, 128, 256 px images. The trunk halves the
+    resolution down to 4×4 (``8·df_dim`` channels at 64 px → ``32·df_dim`` at
+    256 px, then 3×3 blocks back to ``8·df_dim``).
+
+    Call: ``out = discriminator(images, sent_emb=None, training=False)``
+
+    Args (call):
+        images: ``[B, S, S, 3]`` in [-1, 1], S = 64·2^stage.
+        sent_emb: optional ``[B, embedding_dim]``; when given, the conditional
+            logits are computed too.
+
+    Returns a dict: ``h_code [B, 4, 4, 8·df_dim]``, ``uncond_logits [B]`` and,
+    with ``sent_emb``, ``cond_logits [B]``. Logits are pre-sigmoid. For
+    mismatched pairs call ``discriminator.cond_head(h_code, other_sent_emb)``.
+    """
+
+    def __init__(self, config: DiscriminatorConfig, stage: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.config = _discriminator_config(config)
+        if stage not in range(self.config.branch_num):
+            raise ValueError(f"stage: must be in [0, {self.config.branch_num}), got {stage!r}")
+        self.stage = int(stage)
+        ndf = self.config.df_dim
+        # encode_image_by_16times: 4 halvings to 8·ndf channels, first without BN.
+        blocks = [ConvBlock(ndf, use_batch_norm=False, name="encode0"),
+                  ConvBlock(2 * ndf, name="encode1"),
+                  ConvBlock(4 * ndf, name="encode2"),
+                  ConvBlock(8 * ndf, name="encode3")]
+        # Larger images: more halvings (16·ndf, 32·ndf), then 3×3 blocks that
+        # halve the channels back to 8·ndf.
+        widths = [16 * ndf * 2**k for k in range(self.stage)]
+        blocks += [ConvBlock(w, name=f"down{k}") for k, w in enumerate(widths)]
+        blocks += [ConvBlock(w // 2, 3, 1, name=f"reduce{k}")
+                   for k, w in enumerate(reversed(widths))]
+        self.trunk = blocks
+        self.uncond_head = UnconditionalLogits(name="uncond_head")
+        self.cond_head = ConditionalLogits(self.config, name="cond_head")
+
+    @property
+    def image_size(self) -> int:
+        return 64 * 2**self.stage
+
+    def build(self, input_shape=None):
+        channels = 3
+        for block in self.trunk:
+            block.build((None, None, None, channels))
+            channels = block.filters
+        self.uncond_head.build((None, 4, 4, channels))
+        self.cond_head.build()
+
+    def call(self, images, sent_emb=None, training=None):
+        shape = check_rank("images", images, 4, "[batch, height, width, 3]")
+        size = self.image_size
+        if tuple(shape[1:]) != (size, size, 3):
+            raise ValueError(f"images: discriminator stage {self.stage} takes "
+                             f"[batch, {size}, {size}, 3], got {shape}")
+        h = images
+        for block in self.trunk:
+            h = block(h, training=training)
+        out = {"h_code": h, "uncond_logits": self.uncond_head(h)}
+        if sent_emb is not None:
+            check_rank("sent_emb", sent_emb, 2, "[batch, embedding_dim]")
+            check_last_dim("sent_emb", sent_emb, self.config.embedding_dim,
+                           "[batch, embedding_dim]")
+            check_batch(images=images, sent_emb=sent_emb)
+            out["cond_logits"] = self.cond_head(h, sent_emb, training=training)
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict(), "stage": self.stage}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(DiscriminatorConfig.from_dict(config.pop("config")), **config)
+
+    def build_from_config(self, config):
+        self.build()
+
+
+def build_discriminators(config: DiscriminatorConfig) -> list[Discriminator]:
+    """One discriminator per generator stage, named ``discriminator{i}``."""
+    return [Discriminator(config, stage=i, name=f"discriminator{i}")
+            for i in range(config.branch_num)]

@@ -1,0 +1,150 @@
+"""Image encoder of DAMSM (the reference's ``CNN_ENCODER``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from ..config import ImageEncoderConfig
+from .blocks import PACKAGE
+from .checks import check_rank
+from .inception import InceptionV3Trunk
+
+logger = logging.getLogger(__name__)
+_random_init_reported = False
+
+
+def _report_random_init() -> None:
+    global _random_init_reported
+    if not _random_init_reported:
+        _random_init_reported = True
+        logger.warning(
+            "ImageEncoder: no pretrained Inception-v3 weights given (trunk_weights=None); "
+            "the trunk starts from random initialisation. Nothing is downloaded: pass a local "
+            "weights file to use pretrained features.")
+
+
+def resize_bilinear(images, size: int, align_corners: bool):
+    """Bilinear resize of ``[B, H, W, C]`` to ``size×size``.
+
+    ``align_corners=True`` maps corner pixel centres onto each other (source
+    index ``dst·(in−1)/(out−1)``, torch ≤ 0.3 upsampling); False uses
+    half-pixel centres (``tf.image.resize``, torch ≥ 0.4 default).
+    """
+    if align_corners:
+        return tf.compat.v1.image.resize_bilinear(images, (size, size), align_corners=True,
+                                                  half_pixel_centers=False)
+    return tf.image.resize(images, (size, size), method="bilinear")
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ImageEncoder(keras.Model):
+    """Inception-v3 features projected into the common text–image space.
+
+    Images are resized bilinearly to 299×299 (no other normalisation, as the
+    reference), passed through the frozen Inception-v3 trunk; the 17×17×768
+    ``Mixed_6e`` map is projected by a 1×1 conv to ``region_features`` and the
+    pooled 2048-d ``Mixed_7c`` vector by a dense layer to ``cnn_code``. Only
+    these two heads are trainable.
+
+    Args:
+        config: :class:`ImageEncoderConfig`.
+        trunk_weights: optional path to local pretrained trunk weights: an
+            ``.npz`` of a torchvision Inception-v3 state dict (torchvision names,
+            e.g. ``Mixed_5b.branch1x1.conv.weight``; classifier keys ignored) or
+            a Keras ``.weights.h5`` of this trunk. Without it the trunk starts
+            from random initialisation and that is logged once. Never downloads.
+
+    Call: ``region_features, cnn_code = encoder(images, training=False)``
+
+    Args (call):
+        images: ``[B, H, W, 3]`` in [-1, 1] (any size; 256×256 in AttnGAN).
+
+    Returns:
+        region_features: ``[B, 17, 17, embedding_dim]``.
+        cnn_code: ``[B, embedding_dim]``.
+    """
+
+    def __init__(self, config: ImageEncoderConfig, trunk_weights: str | None = None,
+                 _report_init: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(config, dict):
+            config = ImageEncoderConfig.from_dict(config)
+        self.config = config
+        self.trunk_weights = trunk_weights
+        self.trunk = InceptionV3Trunk(name="inception")
+        self.trunk.trainable = False
+        head_init = keras.initializers.RandomUniform(-0.1, 0.1)
+        self.region_projection = keras.layers.Conv2D(
+            config.embedding_dim, 1, use_bias=False, kernel_initializer=head_init,
+            name="region_projection")
+        self.code_projection = keras.layers.Dense(
+            config.embedding_dim, kernel_initializer=head_init, name="code_projection")
+        if trunk_weights is None and _report_init:
+            _report_random_init()
+
+    def build(self, input_shape=None):
+        self.trunk.build()
+        self.region_projection.build((None, 17, 17, 768))
+        self.code_projection.build((None, 2048))
+        if self.trunk_weights is not None:
+            load_trunk_weights(self.trunk, self.trunk_weights)
+
+    def call(self, images, training=None):
+        shape = check_rank("images", images, 4, "[batch, height, width, 3]")
+        if shape[-1] != 3:
+            raise ValueError(f"images: expected 3 channels (RGB, channels-last), got {shape}")
+        size = self.config.image_size
+        x = resize_bilinear(ops.cast(images, self.compute_dtype), size,
+                            self.config.resize_align_corners)
+        mixed_6e, mixed_7c = self.trunk(x, training=False)
+        region_features = self.region_projection(mixed_6e)
+        cnn_code = self.code_projection(ops.mean(mixed_7c, axis=(1, 2)))
+        return region_features, cnn_code
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        # Weights come from the saved file; do not report a random init.
+        return cls(ImageEncoderConfig.from_dict(config.pop("config")), _report_init=False,
+                   **config)
+
+    def build_from_config(self, config):
+        self.build()
+
+
+def load_trunk_weights(trunk: InceptionV3Trunk, path: str) -> None:
+    """Loads local pretrained weights into an Inception-v3 trunk.
+
+    ``.npz``: a torchvision ``inception_v3`` state dict (NCHW layouts, torchvision
+    names); ``AuxLogits.*`` and ``fc.*`` keys are ignored, any other unknown or
+    missing key is an error naming it. ``.weights.h5``: Keras weights of this trunk.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"trunk_weights: no such file: {path}")
+    if not trunk.built:
+        trunk.build()
+    if path.endswith(".weights.h5"):
+        trunk.load_weights(path)
+        return
+    if path.endswith(".npz"):
+        import numpy as np
+
+        from ..convert.state_dict import load_inception_trunk
+
+        with np.load(path) as data:
+            state = {k: data[k] for k in data.files
+                     if not k.startswith(("AuxLogits.", "fc.")) and
+                     not k.endswith("num_batches_tracked")}
+        load_inception_trunk(trunk, state, module="trunk_weights")
+        return
+    raise ValueError(f"trunk_weights: unsupported file type {path!r}; "
+                     "expected a torchvision state dict as .npz or Keras .weights.h5")
