@@ -42,26 +42,13 @@ def _require(condition: bool, cls_name: str, field: str, message: str) -> None:
         raise ValueError(f"{cls_name}.{field}: {message}")
 
 
-def _positive_int(obj: Any, *fields: str) -> None:
+def _positive(obj: Any, *fields: str, integer: bool = True) -> None:
+    types = int if integer else (int, float)
+    kind = "integer" if integer else "number"
     for field in fields:
         value = getattr(obj, field)
-        _require(
-            isinstance(value, int) and not isinstance(value, bool) and value > 0,
-            type(obj).__name__,
-            field,
-            f"must be a positive integer, got {value!r}",
-        )
-
-
-def _positive_number(obj: Any, *fields: str) -> None:
-    for field in fields:
-        value = getattr(obj, field)
-        _require(
-            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,
-            type(obj).__name__,
-            field,
-            f"must be a positive number, got {value!r}",
-        )
+        _require(isinstance(value, types) and not isinstance(value, bool) and value > 0,
+                 type(obj).__name__, field, f"must be a positive {kind}, got {value!r}")
 
 
 def _is_bool(obj: Any, *fields: str) -> None:
@@ -108,7 +95,7 @@ class TextConfig(_DictMixin):
     captions_per_image: int = 10  # TEXT.CAPTIONS_PER_IMAGE
 
     def __post_init__(self):
-        _positive_int(self, "vocab_size", "words_num", "embedding_dim", "word_dim",
+        _positive(self, "vocab_size", "words_num", "embedding_dim", "word_dim",
                       "captions_per_image")
         _require(self.vocab_size >= 2, "TextConfig", "vocab_size",
                  f"needs the padding id and at least one word, got {self.vocab_size}")
@@ -129,7 +116,7 @@ class ImageEncoderConfig(_DictMixin):
     image_size: int = 299  # the Inception-v3 input size
 
     def __post_init__(self):
-        _positive_int(self, "embedding_dim", "image_size")
+        _positive(self, "embedding_dim", "image_size")
         _is_bool(self, "resize_align_corners")
         _require(self.image_size >= 75, "ImageEncoderConfig", "image_size",
                  f"Inception-v3 needs at least 75 px, got {self.image_size}")
@@ -151,7 +138,7 @@ class GeneratorConfig(_DictMixin):
     reference_mask_quirk: bool = False
 
     def __post_init__(self):
-        _positive_int(self, "gf_dim", "z_dim", "condition_dim", "embedding_dim", "r_num",
+        _positive(self, "gf_dim", "z_dim", "condition_dim", "embedding_dim", "r_num",
                       "branch_num")
         _require(1 <= self.branch_num <= 3, "GeneratorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
@@ -172,7 +159,7 @@ class DiscriminatorConfig(_DictMixin):
     branch_num: int = 3  # one discriminator per generator stage
 
     def __post_init__(self):
-        _positive_int(self, "df_dim", "embedding_dim", "branch_num")
+        _positive(self, "df_dim", "embedding_dim", "branch_num")
         _require(1 <= self.branch_num <= 3, "DiscriminatorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
 
@@ -187,7 +174,7 @@ class LossConfig(_DictMixin):
     damsm_lambda: float = 5.0  # LAMBDA: weight of the DAMSM loss in the G loss
 
     def __post_init__(self):
-        _positive_number(self, "gamma1", "gamma2", "gamma3")
+        _positive(self, "gamma1", "gamma2", "gamma3", integer=False)
         _require(isinstance(self.damsm_lambda, (int, float)) and self.damsm_lambda >= 0,
                  "LossConfig", "damsm_lambda", f"must be >= 0, got {self.damsm_lambda!r}")
 

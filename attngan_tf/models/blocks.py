@@ -144,3 +144,35 @@ class ResBlock(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels}
+
+
+class ConfigModel(keras.Model):
+    """Base of the public models: built from one config dataclass.
+
+    Subclasses set ``config_class``; ``get_config``/``from_config`` store the
+    config as a plain dict, and ``build()`` creates every weight from the
+    config alone (input shapes are not needed), which is also how a ``.keras``
+    file is rebuilt before its weights are loaded.
+    """
+
+    config_class: type = type(None)
+
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(config, dict):
+            config = self.config_class.from_dict(config)
+        if not isinstance(config, self.config_class):
+            raise ValueError(f"config: expected a {self.config_class.__name__}, "
+                             f"got {type(config).__name__}")
+        self.config = config
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(cls.config_class.from_dict(config.pop("config")), **config)
+
+    def build_from_config(self, config):
+        self.build()

@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from ..config import DiscriminatorConfig
-from .blocks import PACKAGE, TallOrthogonal, batch_norm, conv
+from .blocks import PACKAGE, ConfigModel, TallOrthogonal, batch_norm, conv
 from .checks import check_batch, check_last_dim, check_rank
 
 _LEAK = 0.2
@@ -103,7 +103,7 @@ class ConditionalLogits(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Discriminator(keras.Model):
+class Discriminator(ConfigModel):
     """Discriminator of one scale: image code trunk + unconditional and conditional heads.
 
     ``stage`` 0, 1, 2 takes 64, 128, 256 px images. The trunk halves the
@@ -122,9 +122,10 @@ class Discriminator(keras.Model):
     mismatched pairs call ``discriminator.cond_head(h_code, other_sent_emb)``.
     """
 
+    config_class = DiscriminatorConfig
+
     def __init__(self, config: DiscriminatorConfig, stage: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.config = _discriminator_config(config)
+        super().__init__(config, **kwargs)
         if stage not in range(self.config.branch_num):
             raise ValueError(f"stage: must be in [0, {self.config.branch_num}), got {stage!r}")
         self.stage = int(stage)
@@ -175,15 +176,7 @@ class Discriminator(keras.Model):
         return out
 
     def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict(), "stage": self.stage}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(DiscriminatorConfig.from_dict(config.pop("config")), **config)
-
-    def build_from_config(self, config):
-        self.build()
+        return {**super().get_config(), "stage": self.stage}
 
 
 def build_discriminators(config: DiscriminatorConfig) -> list[Discriminator]:

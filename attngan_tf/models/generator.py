@@ -7,7 +7,7 @@ from keras import ops
 
 from ..config import GeneratorConfig
 from .attention import WordAttention
-from .blocks import PACKAGE, ResBlock, UpBlock, batch_norm, conv, dense, glu
+from .blocks import PACKAGE, ConfigModel, ResBlock, UpBlock, batch_norm, conv, dense, glu
 from .checks import check_batch, check_last_dim, check_rank
 
 
@@ -135,7 +135,7 @@ class NextStage(_ConfigLayer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class AttnGenerator(keras.Model):
+class AttnGenerator(ConfigModel):
     """The AttnGAN generator: CA, initial stage, attentional refinement stages.
 
     Call::
@@ -158,9 +158,10 @@ class AttnGenerator(keras.Model):
         refinement stages; ``c_code``, ``mu``, ``logvar``: ``[B, condition_dim]``.
     """
 
+    config_class = GeneratorConfig
+
     def __init__(self, config: GeneratorConfig, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.config = _generator_config(config)
+        super().__init__(config, **kwargs)
         self.seed = seed
         cfg = self.config
         self.ca = ConditioningAugmentation(cfg, seed=seed, name="ca")
@@ -212,12 +213,4 @@ class AttnGenerator(keras.Model):
         }
 
     def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict(), "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(GeneratorConfig.from_dict(config.pop("config")), **config)
-
-    def build_from_config(self, config):
-        self.build()
+        return {**super().get_config(), "seed": self.seed}

@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from ..config import ImageEncoderConfig
-from .blocks import PACKAGE
+from .blocks import PACKAGE, ConfigModel
 from .checks import check_rank
 from .inception import InceptionV3Trunk
 
@@ -42,7 +42,7 @@ def resize_bilinear(images, size: int, align_corners: bool):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class ImageEncoder(keras.Model):
+class ImageEncoder(ConfigModel):
     """Inception-v3 features projected into the common text–image space.
 
     Images are resized bilinearly to 299×299 (no other normalisation, as the
@@ -69,12 +69,12 @@ class ImageEncoder(keras.Model):
         cnn_code: ``[B, embedding_dim]``.
     """
 
+    config_class = ImageEncoderConfig
+
     def __init__(self, config: ImageEncoderConfig, trunk_weights: str | None = None,
                  _report_init: bool = True, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(config, dict):
-            config = ImageEncoderConfig.from_dict(config)
-        self.config = config
+        super().__init__(config, **kwargs)
+        config = self.config
         self.trunk_weights = trunk_weights
         self.trunk = InceptionV3Trunk(name="inception")
         self.trunk.trainable = False
@@ -106,18 +106,10 @@ class ImageEncoder(keras.Model):
         cnn_code = self.code_projection(ops.mean(mixed_7c, axis=(1, 2)))
         return region_features, cnn_code
 
-    def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict()}
-
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
         # Weights come from the saved file; do not report a random init.
-        return cls(ImageEncoderConfig.from_dict(config.pop("config")), _report_init=False,
-                   **config)
-
-    def build_from_config(self, config):
-        self.build()
+        return super().from_config({**config, "_report_init": False})
 
 
 def load_trunk_weights(trunk: InceptionV3Trunk, path: str) -> None:

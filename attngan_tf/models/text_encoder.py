@@ -9,7 +9,7 @@ import tensorflow as tf
 from keras import ops
 
 from ..config import TextConfig
-from .blocks import PACKAGE
+from .blocks import PACKAGE, ConfigModel
 from .checks import check_captions
 
 
@@ -56,7 +56,7 @@ class LSTMCell(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class TextEncoder(keras.Model):
+class TextEncoder(ConfigModel):
     """Word embedding → dropout → bi-LSTM over the valid part of each caption.
 
     Call: ``words_emb, sent_emb = encoder(token_ids, lengths, training=False)``
@@ -77,11 +77,11 @@ class TextEncoder(keras.Model):
     how much padding follows it.
     """
 
+    config_class = TextConfig
+
     def __init__(self, config: TextConfig, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(config, dict):
-            config = TextConfig.from_dict(config)
-        self.config = config
+        super().__init__(config, **kwargs)
+        config = self.config
         units = config.embedding_dim // 2
         self.embedding = keras.layers.Embedding(
             config.vocab_size, config.word_dim,
@@ -119,14 +119,3 @@ class TextEncoder(keras.Model):
         words_emb = words_emb * ops.cast(valid, words_emb.dtype)[:, :, None]
         sent_emb = ops.concatenate([forward_h, backward_h], axis=-1)
         return words_emb, sent_emb
-
-    def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict()}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(TextConfig.from_dict(config.pop("config")), **config)
-
-    def build_from_config(self, config):
-        self.build()

@@ -329,8 +329,10 @@ def check_file(path: str, log: Callable[[str], None] | None = None) -> list[KeyR
             else:
                 try:
                     ours = np.asarray(outputs.value(key))
-                except (KeyError, IndexError, ValueError) as err:
+                except (KeyError, IndexError) as err:
                     result = KeyResult(key, np.nan, np.nan, False, f"unknown key: {err}")
+                except ValueError as err:
+                    result = KeyResult(key, np.nan, np.nan, False, f"could not compute: {err}")
                 else:
                     result = _compare(key, ours, ref)
             results.append(result)
