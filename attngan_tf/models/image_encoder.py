@@ -133,9 +133,7 @@ def load_trunk_weights(trunk: InceptionV3Trunk, path: str) -> None:
         from ..convert.state_dict import load_inception_trunk
 
         with np.load(path) as data:
-            state = {k: data[k] for k in data.files
-                     if not k.startswith(("AuxLogits.", "fc.")) and
-                     not k.endswith("num_batches_tracked")}
+            state = {k: data[k] for k in data.files if not k.startswith(("AuxLogits.", "fc."))}
         load_inception_trunk(trunk, state, module="trunk_weights")
         return
     raise ValueError(f"trunk_weights: unsupported file type {path!r}; "
