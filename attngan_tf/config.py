@@ -96,7 +96,7 @@ class TextConfig(_DictMixin):
 
     def __post_init__(self):
         _positive(self, "vocab_size", "words_num", "embedding_dim", "word_dim",
-                      "captions_per_image")
+                  "captions_per_image")
         _require(self.vocab_size >= 2, "TextConfig", "vocab_size",
                  f"needs the padding id and at least one word, got {self.vocab_size}")
         _require(self.embedding_dim % 2 == 0, "TextConfig", "embedding_dim",
@@ -139,7 +139,7 @@ class GeneratorConfig(_DictMixin):
 
     def __post_init__(self):
         _positive(self, "gf_dim", "z_dim", "condition_dim", "embedding_dim", "r_num",
-                      "branch_num")
+                  "branch_num")
         _require(1 <= self.branch_num <= 3, "GeneratorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
         _is_bool(self, "reference_mask_quirk")

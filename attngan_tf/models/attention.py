@@ -6,14 +6,14 @@ import keras
 from keras import ops
 
 from ..config import GeneratorConfig
-from .blocks import PACKAGE, dense
+from .blocks import PACKAGE, ConfigLayer, dense
 
 #: Added to the scores of masked words; exp() of it underflows to exactly 0.
 _MASKED_SCORE = -1e9
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class WordAttention(keras.layers.Layer):
+class WordAttention(ConfigLayer):
     """Attends from every image pixel to the caption's words.
 
     The words are projected to the image feature size (a bias-free 1×1 conv,
@@ -40,12 +40,11 @@ class WordAttention(keras.layers.Layer):
             sum to 1 over the real words and are 0 on masked words.
     """
 
+    config_class = GeneratorConfig
+
     def __init__(self, config: GeneratorConfig, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(config, dict):
-            config = GeneratorConfig.from_dict(config)
-        self.config = config
-        self.word_projection = dense(config.gf_dim, "word_projection")
+        super().__init__(config, **kwargs)
+        self.word_projection = dense(self.config.gf_dim, "word_projection")
 
     def build(self, input_shape=None):
         self.word_projection.build((None, None, self.config.embedding_dim))
@@ -71,6 +70,3 @@ class WordAttention(keras.layers.Layer):
         context = ops.reshape(context, (batch, height, width, channels))
         attention = ops.reshape(attention, (batch, height, width, ops.shape(words_emb)[1]))
         return context, attention
-
-    def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict()}

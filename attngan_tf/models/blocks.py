@@ -146,13 +146,10 @@ class ResBlock(keras.layers.Layer):
         return {**super().get_config(), "channels": self.channels}
 
 
-class ConfigModel(keras.Model):
-    """Base of the public models: built from one config dataclass.
+class _ConfigMixin:
+    """Takes one config dataclass (or its dict form) and serialises it as a dict.
 
-    Subclasses set ``config_class``; ``get_config``/``from_config`` store the
-    config as a plain dict, and ``build()`` creates every weight from the
-    config alone (input shapes are not needed), which is also how a ``.keras``
-    file is rebuilt before its weights are loaded.
+    Subclasses set ``config_class``.
     """
 
     config_class: type = type(None)
@@ -168,6 +165,19 @@ class ConfigModel(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}
+
+
+class ConfigLayer(_ConfigMixin, keras.layers.Layer):
+    """A layer built from one config dataclass."""
+
+
+class ConfigModel(_ConfigMixin, keras.Model):
+    """Base of the public models: built from one config dataclass.
+
+    ``build()`` creates every weight from the config alone (input shapes are
+    not needed), which is also how a ``.keras`` file is rebuilt before its
+    weights are loaded.
+    """
 
     @classmethod
     def from_config(cls, config):

@@ -6,14 +6,10 @@ import keras
 from keras import ops
 
 from ..config import DiscriminatorConfig
-from .blocks import PACKAGE, ConfigModel, TallOrthogonal, batch_norm, conv
+from .blocks import PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm, conv
 from .checks import check_batch, check_last_dim, check_rank
 
 _LEAK = 0.2
-
-
-def _discriminator_config(config) -> DiscriminatorConfig:
-    return DiscriminatorConfig.from_dict(config) if isinstance(config, dict) else config
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -73,16 +69,17 @@ class UnconditionalLogits(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class ConditionalLogits(keras.layers.Layer):
+class ConditionalLogits(ConfigLayer):
     """Image-text matching logit: ``[h_code ‖ tiled sent_emb]`` → 3×3 ConvBlock → 4×4 conv.
 
     Call: ``logits = head(h_code, sent_emb)`` with ``h_code [B, 4, 4, 8·df_dim]``,
     ``sent_emb [B, embedding_dim]`` → ``[B]`` logits.
     """
 
+    config_class = DiscriminatorConfig
+
     def __init__(self, config: DiscriminatorConfig, **kwargs):
-        super().__init__(**kwargs)
-        self.config = _discriminator_config(config)
+        super().__init__(config, **kwargs)
         self.joint = ConvBlock(8 * self.config.df_dim, 3, 1, name="joint")
         self.logits = keras.layers.Conv2D(1, 4, strides=4, padding="valid",
                                           kernel_initializer=TallOrthogonal(), name="logits")
@@ -97,9 +94,6 @@ class ConditionalLogits(keras.layers.Layer):
         sent = ops.tile(sent, (1, ops.shape(h_code)[1], ops.shape(h_code)[2], 1))
         x = self.joint(ops.concatenate([h_code, sent], axis=-1), training=training)
         return ops.reshape(self.logits(x), (-1,))
-
-    def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict()}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -7,27 +7,18 @@ from keras import ops
 
 from ..config import GeneratorConfig
 from .attention import WordAttention
-from .blocks import PACKAGE, ConfigModel, ResBlock, UpBlock, batch_norm, conv, dense, glu
+from .blocks import PACKAGE, ConfigLayer, ConfigModel, ResBlock, UpBlock, batch_norm, conv, dense, glu
 from .checks import check_batch, check_last_dim, check_rank
 
 
-def _generator_config(config) -> GeneratorConfig:
-    return GeneratorConfig.from_dict(config) if isinstance(config, dict) else config
+class _GeneratorLayer(ConfigLayer):
+    """A layer built from a :class:`GeneratorConfig`."""
 
-
-class _ConfigLayer(keras.layers.Layer):
-    """A layer built from a :class:`GeneratorConfig` (serialised with it)."""
-
-    def __init__(self, config: GeneratorConfig, **kwargs):
-        super().__init__(**kwargs)
-        self.config = _generator_config(config)
-
-    def get_config(self):
-        return {**super().get_config(), "config": self.config.to_dict()}
+    config_class = GeneratorConfig
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class ConditioningAugmentation(_ConfigLayer):
+class ConditioningAugmentation(_GeneratorLayer):
     """Conditioning augmentation: a Gaussian around the sentence embedding.
 
     ``Dense(4·condition_dim)`` → GLU gives ``mu`` and ``logvar``;
@@ -67,7 +58,7 @@ class ConditioningAugmentation(_ConfigLayer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class InitStage(_ConfigLayer):
+class InitStage(_GeneratorLayer):
     """First stage: ``[c_code ‖ z]`` → Dense → BN → GLU → 4×4 → four up-blocks.
 
     ``[B, condition_dim + z_dim] → h_code [B, 64, 64, gf_dim]``.
@@ -103,7 +94,7 @@ class InitStage(_ConfigLayer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class NextStage(_ConfigLayer):
+class NextStage(_GeneratorLayer):
     """Refinement stage: word attention → residual blocks → up-block.
 
     Call: ``h_code, attention = stage(h_code, words_emb, word_mask)``

@@ -71,3 +71,17 @@ def test_keras_file_round_trip(case, tmp_path):
     assert type(loaded) is type(model)
     assert loaded.config == model.config
     _assert_same(expected, loaded(*args, **kwargs))
+
+
+def test_config_layers_rebuild_from_their_config():
+    from attngan_tf.models import (ConditionalLogits, ConditioningAugmentation, InitStage,
+                                   NextStage, WordAttention)
+
+    for layer in (WordAttention(CFG.generator), ConditioningAugmentation(CFG.generator, seed=2),
+                  InitStage(CFG.generator), NextStage(CFG.generator),
+                  ConditionalLogits(CFG.discriminator)):
+        clone = type(layer).from_config(layer.get_config())
+        assert clone.config == layer.config
+        clone.build()
+        layer.build()
+        assert [w.shape for w in clone.weights] == [w.shape for w in layer.weights]
