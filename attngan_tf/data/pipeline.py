@@ -1,0 +1,312 @@
+"""``tf.data`` pipelines over a :class:`~attngan_tf.data.records.DatasetIndex`.
+
+Every element (before batching) is a dict:
+
+* ``images``: tuple with one float32 ``[s, s, 3]`` image in [-1, 1] per
+  generator stage, ``s`` = 64, 128, 256 (``branch_num`` of them);
+* ``captions``: int32 ``[T]`` token ids, zero-padded (``T = words_num``);
+* ``lengths``: int32 scalar, number of real words (1..T);
+* ``class_ids``: int32 scalar (>= 1, or a unique negative id: no class);
+* ``keys``: string scalar, the example's key.
+
+Batching adds a leading batch axis to each. Training (as the reference):
+resize the cropped image so its shorter side is ``76/64`` of the final size,
+take a random square crop of the final size, flip horizontally with
+probability 1/2, then downscale that crop for the smaller stages; draw one of
+the image's captions at random and, when it is longer than T, keep T random
+words in order. Evaluation: centre crop, no flip, caption number
+``caption_index`` (modulo the image's caption count), first T words.
+
+All randomness is stateless, derived from ``PipelineConfig.seed``: the same
+seed gives the same epochs. Images that still fail to decode are skipped
+(``ignore_errors``) and counted; a summary is logged at the end of each pass
+over the data, and a pass that delivers nothing raises an error naming the
+dataset directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import tensorflow as tf
+
+from ..text.tokenizer import CaptionTokenizer, select_words
+from ..text.vocabulary import Vocabulary
+from .records import DataError, DatasetIndex
+
+__all__ = ["PipelineConfig", "CaptionDataset", "image_sizes", "preprocess_image"]
+
+logger = logging.getLogger("attngan_tf.data")
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def image_sizes(branch_num: int) -> tuple[int, ...]:
+    """Image size of each generator stage: 64, 128, 256 for three branches."""
+    if branch_num not in (1, 2, 3):
+        raise ValueError(f"branch_num: must be 1, 2 or 3, got {branch_num!r}")
+    return tuple(64 * 2**i for i in range(branch_num))
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """How an index becomes batches.
+
+    Attributes:
+        branch_num: generator stages (1..3); images come at 64 * 2**i px.
+        words_num: T, caption length.
+        batch_size: examples per batch.
+        training: random crop/flip/caption/word choice (True) or the fixed
+            evaluation view (False).
+        seed: seed of every random choice (shuffle, crop, flip, captions).
+        caption_index: caption used per image when not training.
+        shuffle: shuffle examples each pass (default: when training).
+        drop_remainder: drop the last short batch (default: when training).
+        num_parallel_calls: parallel decoding (default AUTOTUNE).
+        cache_dir: when set, decoded and resized images are stored once as
+            TFRecord shards there and later passes read those.
+    """
+
+    branch_num: int = 3
+    words_num: int = 18
+    batch_size: int = 16
+    training: bool = True
+    seed: int = 0
+    caption_index: int = 0
+    shuffle: bool | None = None
+    drop_remainder: bool | None = None
+    num_parallel_calls: int = AUTOTUNE
+    cache_dir: str | None = None
+
+    def __post_init__(self):
+        image_sizes(self.branch_num)
+        for name in ("words_num", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"PipelineConfig.{name}: must be a positive integer, got {value!r}")
+        if self.caption_index < 0:
+            raise ValueError(f"PipelineConfig.caption_index: must be >= 0, got {self.caption_index}")
+
+    @classmethod
+    def for_model(cls, config, **overrides) -> "PipelineConfig":
+        """Stage count and caption length from an :class:`~attngan_tf.config.AttnGANConfig`."""
+        return cls(branch_num=config.generator.branch_num, words_num=config.text.words_num,
+                   **overrides)
+
+    @property
+    def final_size(self) -> int:
+        return image_sizes(self.branch_num)[-1]
+
+    @property
+    def base_size(self) -> int:
+        """Shorter side before cropping: ``int(final * 76 / 64)`` (304 for 256 px)."""
+        return int(self.final_size * 76 / 64)
+
+
+def _resize_shorter_side(image, size: int):
+    """Resizes so the shorter side is ``size`` (torchvision ``Scale(int)`` rounding)."""
+    shape = tf.shape(image)
+    height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
+    size_f = tf.constant(float(size), tf.float64)
+    new_h = tf.where(width < height, tf.floor(size_f * height / width), size_f)
+    new_w = tf.where(width < height, size_f, tf.floor(size_f * width / height))
+    new_size = tf.cast(tf.stack([new_h, new_w]), tf.int32)
+    return tf.image.resize(image, new_size, method="bilinear", antialias=True)
+
+
+def preprocess_image(image, config: PipelineConfig, seed=None):
+    """Cropped uint8 image ``[H, W, 3]`` -> tuple of float ``[s, s, 3]`` in [-1, 1].
+
+    Args:
+        image: the (bounding-box) cropped image.
+        config: sizes.
+        seed: stateless seed ``[2]`` for the random crop and flip; ``None``
+            gives the centre crop.
+    """
+    final = config.final_size
+    image = _resize_shorter_side(tf.cast(image, tf.float32), config.base_size)
+    shape = tf.shape(image)
+    if seed is None:
+        top, left = (shape[0] - final) // 2, (shape[1] - final) // 2
+    else:
+        seeds = tf.random.experimental.stateless_split(seed, 3)
+        top = tf.random.stateless_uniform([], seeds[0], 0, shape[0] - final + 1, dtype=tf.int32)
+        left = tf.random.stateless_uniform([], seeds[1], 0, shape[1] - final + 1, dtype=tf.int32)
+    image = tf.image.crop_to_bounding_box(image, top, left, final, final)
+    if seed is not None:
+        flip = tf.random.stateless_uniform([], seeds[2]) < 0.5
+        image = tf.cond(flip, lambda: tf.reverse(image, axis=[1]), lambda: image)
+    sizes = image_sizes(config.branch_num)
+    scales = [tf.image.resize(image, [size, size], method="bilinear", antialias=True)
+              for size in sizes[:-1]] + [image]
+    return tuple(tf.ensure_shape(tf.clip_by_value(scaled / 127.5 - 1.0, -1.0, 1.0), [size, size, 3])
+                 for scaled, size in zip(scales, sizes))
+
+
+class _PassReport:
+    """Counts delivered examples and logs a summary at the end of each pass."""
+
+    def __init__(self, index: DatasetIndex, expected: int):
+        self.index = index
+        self.expected = expected
+        self.delivered = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.passes = 0
+
+    def count(self, element):
+        self.delivered.assign_add(1)
+        return element
+
+    def _log(self, delivered) -> np.int64:
+        delivered = int(delivered)
+        self.passes += 1
+        failed = self.expected - delivered
+        where = f"{self.index.source} {self.index.split} split at {self.index.root}"
+        if delivered == 0:
+            raise DataError(f"{where}: no example could be decoded in this pass "
+                            f"({self.expected} tried). First problems: "
+                            f"{'; '.join(self.index.problems.messages[:5]) or 'none recorded'}")
+        message = (f"{where}, pass {self.passes}: {delivered} examples delivered, "
+                   f"{failed} failed to decode; when indexing: {self.index.problems.summary()}")
+        if failed or self.index.problems.num_skipped or self.index.problems.num_repaired:
+            logger.warning(message)
+        else:
+            logger.info(message)
+        return np.int64(delivered)
+
+    def sentinel(self, element_spec) -> tf.data.Dataset:
+        """A dataset of no elements whose evaluation logs the pass summary."""
+        def report(_):
+            delivered = tf.py_function(self._log, [self.delivered.read_value()], tf.int64)
+            with tf.control_dependencies([delivered]):
+                reset = self.delivered.assign(0)
+            with tf.control_dependencies([reset]):
+                return tf.nest.map_structure(_empty_like, element_spec)
+        return tf.data.Dataset.range(1).map(report).filter(lambda _: False)
+
+
+def _empty_like(spec: tf.TensorSpec):
+    if spec.dtype == tf.string:
+        return tf.fill(spec.shape, "")
+    return tf.zeros(spec.shape, spec.dtype)
+
+
+class CaptionDataset:
+    """A dataset index with its vocabulary, ready to produce ``tf.data`` pipelines.
+
+    Captions are tokenized once, by the same in-graph tokenizer that sampling
+    and serving use. Captions without any known word are dropped (and images
+    left with none are skipped), both counted in ``index.problems``.
+
+    Args:
+        index: examples from a reader, with images checked.
+        vocabulary: the token table (built from the training and test captions).
+    """
+
+    def __init__(self, index: DatasetIndex, vocabulary: Vocabulary):
+        if not index.images_checked:
+            raise ValueError("index: was read with check_images=False; it has no crop windows "
+                             "and cannot feed a pipeline")
+        index.require_examples()
+        self.index = index
+        self.vocabulary = vocabulary
+        flat = [c for e in index.examples for c in e.captions]
+        counts = [len(e.captions) for e in index.examples]
+        ids = CaptionTokenizer(vocabulary, words_num=1).token_ids(tf.constant(flat))
+        lengths = ids.row_lengths().numpy()
+        flat_ids = ids.flat_values.numpy()
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        examples, captions = [], []
+        position = 0
+        for example, count in zip(index.examples, counts):
+            kept = []
+            for i in range(position, position + count):
+                if lengths[i] > 0:
+                    kept.append(flat_ids[starts[i]:starts[i + 1]])
+                else:
+                    index.problems.repair("caption without known words dropped", example.key)
+            position += count
+            if kept:
+                examples.append(example)
+                captions.append(kept)
+            else:
+                index.problems.skip("no caption with known words", example.key)
+        index.examples = examples
+        index.require_examples()
+        self.caption_ids = captions
+
+    def __len__(self) -> int:
+        return len(self.index.examples)
+
+    def _source_tensors(self) -> dict:
+        examples = self.index.examples
+        ragged = tf.ragged.constant([[list(map(int, c)) for c in caps]
+                                     for caps in self.caption_ids], dtype=tf.int32,
+                                    ragged_rank=2)
+        return {
+            "path": tf.constant([e.image_path for e in examples]),
+            "crop": tf.constant([e.crop for e in examples], dtype=tf.int32),
+            "class_ids": tf.constant([e.class_id for e in examples], dtype=tf.int32),
+            "keys": tf.constant([e.key for e in examples]),
+            "caption_ids": ragged,
+        }
+
+    def to_tf_dataset(self, config: PipelineConfig = PipelineConfig()) -> tf.data.Dataset:
+        """The batched, prefetched pipeline (one pass; call ``.repeat()`` for more)."""
+        training = config.training
+        shuffle = training if config.shuffle is None else config.shuffle
+        drop = training if config.drop_remainder is None else config.drop_remainder
+        count = len(self)
+        if config.cache_dir:
+            from .tfrecord import cached_records
+            ds, decode = cached_records(self, config, shuffle)
+        else:
+            ds, decode = tf.data.Dataset.from_tensor_slices(self._source_tensors()), _decode_file
+            if shuffle:
+                # Shuffle file names, not pixels: the buffer holds the whole epoch cheaply.
+                ds = ds.shuffle(count, seed=config.seed, reshuffle_each_iteration=True)
+        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
+        seeds = seeds.batch(2, drop_remainder=True)
+
+        def load(element, seed):
+            return _finish(decode(element), config, seed if training else None)
+
+        ds = tf.data.Dataset.zip(ds, seeds).map(load, num_parallel_calls=config.num_parallel_calls)
+        ds = ds.ignore_errors()
+        report = _PassReport(self.index, count)
+        ds = ds.map(report.count)
+        ds = ds.concatenate(report.sentinel(ds.element_spec))
+        ds = ds.batch(config.batch_size, drop_remainder=drop)
+        return ds.prefetch(AUTOTUNE)
+
+
+def _decode_file(element):
+    """Reads, decodes and crops the image file of one source element."""
+    element = dict(element)
+    data = tf.io.read_file(element.pop("path"))
+    image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    crop = element.pop("crop")
+    element["image"] = image[crop[0]:crop[2], crop[1]:crop[3]]
+    return element
+
+
+def _finish(element, config: PipelineConfig, seed):
+    """Augments the image and picks the caption of one decoded element."""
+    captions = element["caption_ids"]
+    count = tf.cast(captions.nrows(), tf.int32)
+    if seed is None:
+        image_seed = None
+        choice = config.caption_index % count
+        word_seed = None
+    else:
+        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
+        image_seed, word_seed = seeds[0], seeds[2]
+        choice = tf.random.stateless_uniform([], seeds[1], 0, count, dtype=tf.int32)
+    ids, length = select_words(captions[choice], config.words_num, word_seed)
+    return {
+        "images": preprocess_image(element["image"], config, image_seed),
+        "captions": ids,
+        "lengths": length,
+        "class_ids": element["class_ids"],
+        "keys": element["keys"],
+    }

@@ -1,0 +1,100 @@
+"""The canonical shape of a SynBirds bird, shared by the renderer and the oracle.
+
+Coordinates are in *bird units*: the origin is the centre of the body, one unit
+is the bird's scale (``BirdSpec.scale`` times the image side), x grows towards
+the beak of a right-facing bird and y grows downwards (image convention). A
+left-facing bird is the mirror image (x -> -x).
+
+The renderer draws the shapes below; the oracle reads each part's colour from a
+small disc (:data:`PROBES`) that lies well inside the visible part of that part,
+after locating the bird through its extent (:data:`BIRD_EXTENT`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+__all__ = [
+    "Ellipse",
+    "Polygon",
+    "BODY",
+    "HEAD",
+    "WING",
+    "TAIL",
+    "BEAK",
+    "EYE",
+    "EYE_RING",
+    "BIRD_EXTENT",
+    "Probe",
+    "PROBES",
+]
+
+Point = tuple[float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class Ellipse:
+    """An ellipse with centre ``(cx, cy)``, semi-axes ``rx``, ``ry`` rotated by ``angle`` degrees."""
+
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+    angle: float = 0.0
+
+    def outline(self, n: int = 96) -> np.ndarray:
+        """``n`` points on the boundary, shape ``(n, 2)``."""
+        t = np.linspace(0.0, 2.0 * math.pi, n, endpoint=False)
+        a = math.radians(self.angle)
+        u, v = self.rx * np.cos(t), self.ry * np.sin(t)
+        x = self.cx + u * math.cos(a) - v * math.sin(a)
+        y = self.cy + u * math.sin(a) + v * math.cos(a)
+        return np.stack([x, y], axis=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Polygon:
+    """A polygon given by its vertices."""
+
+    points: tuple[Point, ...]
+
+    def outline(self, n: int = 0) -> np.ndarray:
+        """The vertices, shape ``(len(points), 2)`` (``n`` is ignored)."""
+        del n
+        return np.asarray(self.points, dtype=np.float64)
+
+
+BODY = Ellipse(0.0, 0.0, 0.50, 0.32)
+HEAD = Ellipse(0.40, -0.36, 0.24, 0.24)
+WING = Ellipse(-0.10, -0.08, 0.33, 0.16, angle=-12.0)
+TAIL = Polygon(((-0.35, -0.12), (-0.35, 0.12), (-0.92, 0.24), (-0.92, -0.04)))
+BEAK = Polygon(((0.55, -0.50), (0.55, -0.22), (0.98, -0.36)))
+EYE = Ellipse(0.50, -0.40, 0.045, 0.045)
+EYE_RING = Ellipse(0.50, -0.40, 0.075, 0.075)
+
+#: (x_min, x_max, y_min, y_max) of the whole bird, facing right.
+BIRD_EXTENT = (-0.92, 0.98, -0.60, 0.32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """A disc at ``(x, y)`` with radius ``radius`` inside the visible part of one part."""
+
+    x: float
+    y: float
+    radius: float
+
+
+#: Where the oracle reads each part's colour.
+PROBES: Mapping[str, Probe] = MappingProxyType({
+    "crown": Probe(0.30, -0.37, 0.09),
+    "wing": Probe(-0.10, -0.08, 0.09),
+    "body": Probe(0.20, 0.15, 0.08),
+    "tail": Probe(-0.74, 0.07, 0.08),
+    "beak": Probe(0.71, -0.36, 0.06),
+})
