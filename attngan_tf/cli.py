@@ -4,6 +4,7 @@ Usage::
 
     attngan info --preset birds       # parameter counts of every network
     attngan parity FILE.npz           # compare with the original PyTorch outputs
+    attngan data --source synbirds    # read (render) a dataset, summarise it, time a batch
 
 Subcommands are the first positional argument; flags are absl flags.
 """
@@ -24,6 +25,16 @@ FLAGS = flags.FLAGS
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Configuration preset.")
 flags.DEFINE_integer("vocab_size", None, "info: override the preset's vocabulary size.")
 flags.DEFINE_boolean("quiet", False, "parity: print only the summary line.")
+flags.DEFINE_enum("source", "synbirds", ["cub", "coco", "folder", "synbirds"],
+                  "data: dataset source.")
+flags.DEFINE_string("data_dir", None,
+                    "data: dataset directory (synbirds: cache root, default "
+                    "$ATTNGAN_DATA_DIR or ~/.cache/attngan_tf).")
+flags.DEFINE_string("split", "train", "data: split to read.")
+flags.DEFINE_integer("synbirds_train", 10_000, "data: SynBirds training images.")
+flags.DEFINE_integer("synbirds_test", 2_000, "data: SynBirds test images.")
+flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch.")
+flags.DEFINE_string("vocabulary_out", None, "data: also save the vocabulary here.")
 
 
 def _info(args: list[str]) -> int:
@@ -53,9 +64,39 @@ def _parity(args: list[str]) -> int:
     return parity.run(args[0], verbose=not FLAGS.quiet)
 
 
+def _data(args: list[str]) -> int:
+    """Reads (for SynBirds: renders) a dataset split and summarises it."""
+    if args:
+        raise app.UsageError(f"data takes no positional arguments, got {args}")
+    import time
+
+    from .data import PipelineConfig, load_dataset
+
+    start = time.perf_counter()
+    dataset = load_dataset(FLAGS.source, FLAGS.data_dir, FLAGS.split, synbirds={
+        "num_train": FLAGS.synbirds_train, "num_test": FLAGS.synbirds_test})
+    index = dataset.index
+    print(f"{index.source} {index.split} split at {index.root}")
+    print(f"  {len(index)} images, {index.num_captions} captions, vocabulary "
+          f"{len(dataset.vocabulary)} words; {index.problems.summary()} "
+          f"({time.perf_counter() - start:.1f} s)")
+    config = PipelineConfig.for_model(get_preset(FLAGS.preset), batch_size=FLAGS.batch_size,
+                                      drop_remainder=False)
+    start = time.perf_counter()
+    batch = next(iter(dataset.to_tf_dataset(config)))
+    sizes = " ".join(f"{tuple(x.shape)}" for x in batch["images"])
+    print(f"  first training batch ({time.perf_counter() - start:.1f} s): images {sizes}")
+    for ids, key in list(zip(batch["captions"].numpy(), batch["keys"].numpy()))[:3]:
+        print(f"    {key.decode()}: {' '.join(dataset.vocabulary.decode(ids))}")
+    if FLAGS.vocabulary_out:
+        print(f"  vocabulary saved to {dataset.vocabulary.save(FLAGS.vocabulary_out)}")
+    return 0
+
+
 COMMANDS = {
     "info": _info,
     "parity": _parity,
+    "data": _data,
 }
 
 
@@ -72,7 +113,11 @@ def _main(argv: list[str]) -> int:
     command, args = argv[1], argv[2:]
     if command not in COMMANDS:
         raise app.UsageError(f"unknown command {command!r}\n\n{_usage()}")
-    return COMMANDS[command](args)
+    try:
+        return COMMANDS[command](args)
+    except ValueError as e:  # bad data or arguments (DataError is a ValueError): no traceback
+        print(f"attngan {command}: error: {e}", file=sys.stderr)
+        return 1
 
 
 def main() -> None:

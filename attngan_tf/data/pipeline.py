@@ -66,6 +66,8 @@ class PipelineConfig:
         num_parallel_calls: parallel decoding (default AUTOTUNE).
         cache_dir: when set, decoded and resized images are stored once as
             TFRecord shards there and later passes read those.
+        repeat: repeat the examples indefinitely before batching (for
+            ``fit(steps_per_epoch=...)``); each pass is still summarised.
     """
 
     branch_num: int = 3
@@ -78,6 +80,7 @@ class PipelineConfig:
     drop_remainder: bool | None = None
     num_parallel_calls: int = AUTOTUNE
     cache_dir: str | None = None
+    repeat: bool = False
 
     def __post_init__(self):
         image_sizes(self.branch_num)
@@ -145,20 +148,30 @@ def preprocess_image(image, config: PipelineConfig, seed=None):
 
 
 class _PassReport:
-    """Counts delivered examples and logs a summary at the end of each pass."""
+    """Counts delivered examples and logs a summary at the end of each pass.
+
+    The count lives in Python (updated through ``tf.py_function``), not in a
+    ``tf.Variable``, so pipelines can be built inside a distribution
+    strategy's scope.
+    """
 
     def __init__(self, index: DatasetIndex, expected: int):
         self.index = index
         self.expected = expected
-        self.delivered = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.delivered = 0
         self.passes = 0
 
-    def count(self, element):
-        self.delivered.assign_add(1)
-        return element
+    def _increment(self) -> np.int64:
+        self.delivered += 1
+        return np.int64(self.delivered)
 
-    def _log(self, delivered) -> np.int64:
-        delivered = int(delivered)
+    def count(self, element):
+        tick = tf.py_function(self._increment, [], tf.int64)
+        with tf.control_dependencies([tick]):
+            return tf.nest.map_structure(tf.identity, element)
+
+    def _log(self) -> np.int64:
+        delivered, self.delivered = self.delivered, 0
         self.passes += 1
         failed = self.expected - delivered
         where = f"{self.index.source} {self.index.split} split at {self.index.root}"
@@ -168,7 +181,7 @@ class _PassReport:
                             f"{'; '.join(self.index.problems.messages[:5]) or 'none recorded'}")
         message = (f"{where}, pass {self.passes}: {delivered} examples delivered, "
                    f"{failed} failed to decode; when indexing: {self.index.problems.summary()}")
-        if failed or self.index.problems.num_skipped or self.index.problems.num_repaired:
+        if failed:
             logger.warning(message)
         else:
             logger.info(message)
@@ -177,10 +190,8 @@ class _PassReport:
     def sentinel(self, element_spec) -> tf.data.Dataset:
         """A dataset of no elements whose evaluation logs the pass summary."""
         def report(_):
-            delivered = tf.py_function(self._log, [self.delivered.read_value()], tf.int64)
+            delivered = tf.py_function(self._log, [], tf.int64)
             with tf.control_dependencies([delivered]):
-                reset = self.delivered.assign(0)
-            with tf.control_dependencies([reset]):
                 return tf.nest.map_structure(_empty_like, element_spec)
         return tf.data.Dataset.range(1).map(report).filter(lambda _: False)
 
@@ -240,9 +251,11 @@ class CaptionDataset:
 
     def _source_tensors(self) -> dict:
         examples = self.index.examples
-        ragged = tf.ragged.constant([[list(map(int, c)) for c in caps]
-                                     for caps in self.caption_ids], dtype=tf.int32,
-                                    ragged_rank=2)
+        per_example = [len(caps) for caps in self.caption_ids]
+        lengths = [len(c) for caps in self.caption_ids for c in caps]
+        flat = np.concatenate([c for caps in self.caption_ids for c in caps]).astype(np.int32)
+        ragged = tf.RaggedTensor.from_nested_row_lengths(
+            flat, [np.asarray(per_example, np.int64), np.asarray(lengths, np.int64)])
         return {
             "path": tf.constant([e.image_path for e in examples]),
             "crop": tf.constant([e.crop for e in examples], dtype=tf.int32),
@@ -252,7 +265,7 @@ class CaptionDataset:
         }
 
     def to_tf_dataset(self, config: PipelineConfig = PipelineConfig()) -> tf.data.Dataset:
-        """The batched, prefetched pipeline (one pass; call ``.repeat()`` for more)."""
+        """The batched, prefetched pipeline: one pass, or endless with ``config.repeat``."""
         training = config.training
         shuffle = training if config.shuffle is None else config.shuffle
         drop = training if config.drop_remainder is None else config.drop_remainder
@@ -276,6 +289,8 @@ class CaptionDataset:
         report = _PassReport(self.index, count)
         ds = ds.map(report.count)
         ds = ds.concatenate(report.sentinel(ds.element_spec))
+        if config.repeat:
+            ds = ds.repeat()
         ds = ds.batch(config.batch_size, drop_remainder=drop)
         return ds.prefetch(AUTOTUNE)
 

@@ -18,7 +18,8 @@ from .attributes import (ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, NUM_
                          class_id, sample_spec)
 from .build import dataset_name, default_root, load_attributes, materialize
 from .captions import caption_vocabulary, make_captions, mentioned_attributes, tokenize
-from .oracle import attribute_accuracy, predict_attributes, predict_batch
+from .oracle import (BirdLocation, attribute_accuracy, locate_bird, predict_attributes,
+                     predict_batch)
 from .render import render
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "predict_attributes",
     "predict_batch",
     "attribute_accuracy",
+    "locate_bird",
+    "BirdLocation",
     "materialize",
     "load_attributes",
     "default_root",

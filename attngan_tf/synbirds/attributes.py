@@ -34,6 +34,7 @@ __all__ = [
     "ATTRIBUTE_NAMES",
     "NUM_CLASSES",
     "IMAGE_MARGIN",
+    "HORIZON_RANGE",
     "BirdSpec",
     "sample_spec",
     "class_id",
@@ -72,14 +73,16 @@ BACKGROUND_SHADE = 0.86
 
 SIZES = ("small", "large")
 
-#: Scale (body length as a fraction of the image side) per size; the ranges are disjoint.
+#: Scale (body length as a fraction of the image side) per size. The ranges are disjoint
+#: with a gap wide enough that a small bird stays below :data:`SIZE_THRESHOLD` even when
+#: the image is zoomed by up to 1.24 (AttnGAN's augmentation zooms by 76/64 = 1.19).
 SCALE_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType({
-    "small": (0.26, 0.32),
-    "large": (0.38, 0.46),
+    "small": (0.24, 0.29),
+    "large": (0.38, 0.44),
 })
 
-#: A scale above this is "large", below it "small" (midway between the ranges).
-SIZE_THRESHOLD = 0.35
+#: A scale above this is "large", below it "small".
+SIZE_THRESHOLD = 0.36
 
 FACINGS = ("left", "right")
 
@@ -90,8 +93,10 @@ ATTRIBUTE_NAMES = ("crown", "wing", "body", "tail", "beak", "size", "background"
 
 NUM_CLASSES = len(BIRD_COLOURS) ** 2
 
-#: Smallest gap, as a fraction of the image side, between the bird and the image border.
-IMAGE_MARGIN = 0.04
+#: Smallest gap, as a fraction of the image side, between the bird and the image border. At
+#: 0.08 the centre crop of AttnGAN's evaluation transform (zoom by 76/64, crop the middle)
+#: never cuts the bird: it removes (76 - 64) / 2 / 76 = 0.079 of the side on each side.
+IMAGE_MARGIN = 0.08
 
 #: Range of the horizon (top of the darker band) of two-tone backgrounds, fractions of the height.
 HORIZON_RANGE = (0.55, 0.85)
@@ -135,7 +140,7 @@ class BirdSpec:
     background: str
     cx: float = 0.5
     cy: float = 0.5
-    scale: float = 0.29
+    scale: float = 0.27
     facing: str = "right"
     two_tone: bool = False
     horizon: float = 0.7

@@ -185,7 +185,10 @@ def materialize(root: str | os.PathLike | None = None, *, seed: int = 0, num_tra
         num_train: number of training images (the first ones).
         num_test: number of test images.
         image_size: side of the square images in pixels.
-        workers: rendering processes (spawned); default ``min(2, os.cpu_count())``.
+        workers: rendering processes; default ``min(2, os.cpu_count())``. Workers
+            are started with ``spawn`` (safe in a process that already runs
+            TensorFlow threads), so a script calling this with ``workers > 1``
+            needs the usual ``if __name__ == "__main__":`` guard.
         progress: log progress to the ``"attngan_tf.synbirds"`` logger.
 
     Returns:
@@ -203,7 +206,8 @@ def materialize(root: str | os.PathLike | None = None, *, seed: int = 0, num_tra
             raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
     if num_train + num_test == 0:
         raise ValueError("num_train + num_test must be positive")
-    seed, num_train, num_test, image_size = int(seed), int(num_train), int(num_test), int(image_size)
+    seed, num_train, num_test = int(seed), int(num_train), int(num_test)
+    image_size = int(image_size)
     root = pathlib.Path(root).expanduser() if root is not None else default_root()
     target = root / dataset_name(seed, num_train, num_test, image_size)
     expected = _marker(seed, num_train, num_test, image_size)

@@ -20,8 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .attributes import (ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, PART_NAMES,
-                         SIZES, BirdSpec)
+from .attributes import ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, PART_NAMES, BirdSpec
 
 __all__ = [
     "MAX_TOKENS",
@@ -271,15 +270,16 @@ for _part, _nouns in PART_NOUNS.items():
     _PATTERNS.append((_part, re.compile(
         rf"\b(?P<value>{_COLOUR_RE}) (?:colou?red )?(?:{_noun_re})\b")))
     _PATTERNS.append((_part, re.compile(
-        rf"\b(?:{_noun_re}) (?:is|are) (?:(?:entirely|completely|all) )?(?P<value>{_COLOUR_RE})\b")))
+        rf"\b(?:{_noun_re}) (?:is|are) (?:(?:entirely|completely|all) )?"
+        rf"(?P<value>{_COLOUR_RE})\b")))
 _PATTERNS.append(("background", re.compile(rf"\b(?P<value>{_BG_RE}) (?:{_BG_NOUN_RE})\b")))
 _PATTERNS.append(("background", re.compile(rf"\b(?:{_BG_NOUN_RE}) is (?P<value>{_BG_RE})\b")))
 _PATTERNS.append(("size", re.compile(rf"\b(?P<value>{_alternation(_SIZE_OF)})\b")))
 #: Words that name an attribute or a value; none may be left over after parsing.
 _KEYWORDS = re.compile(r"\b(?:{})\b".format(_alternation(
-    set(_COLOUR_OF) | set(_SIZE_OF) | set(BACKGROUND_NOUNS) | {"light", "pale", "sandy", "lilac",
-                                                              "peach", "feathers"}
-    | {noun for nouns in PART_NOUNS.values() for noun, _ in nouns})))
+    set(_COLOUR_OF) | set(_SIZE_OF) | set(BACKGROUND_NOUNS)
+    | {token for name in BACKGROUND_COLOURS for token in tokenize(name)}
+    | {token for nouns in PART_NOUNS.values() for noun, _ in nouns for token in tokenize(noun)})))
 
 
 def mentioned_attributes(caption: str) -> dict[str, str]:
@@ -298,8 +298,12 @@ def mentioned_attributes(caption: str) -> dict[str, str]:
             if any(a < match.end() and match.start() < b for a, b in spans):
                 continue
             word = match.group("value")
-            value = {"size": _SIZE_OF.get(word), "background": word}.get(attribute,
-                                                                         _COLOUR_OF.get(word))
+            if attribute == "size":
+                value = _SIZE_OF[word]
+            elif attribute == "background":
+                value = word
+            else:
+                value = _COLOUR_OF[word]
             if attribute in found and found[attribute] != value:
                 raise ValueError(f"caption gives {attribute} two values: {caption!r}")
             found[attribute] = value
@@ -312,5 +316,3 @@ def mentioned_attributes(caption: str) -> dict[str, str]:
         raise ValueError(f"unparsed attribute words {leftover} in caption {caption!r}")
     return {name: found[name] for name in ATTRIBUTE_NAMES if name in found}
 
-
-assert set(SIZE_WORDS) == set(SIZES)

@@ -13,6 +13,7 @@ after locating the bird through its extent (:data:`BIRD_EXTENT`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from types import MappingProxyType
 from typing import Mapping
@@ -32,6 +33,7 @@ __all__ = [
     "BIRD_EXTENT",
     "Probe",
     "PROBES",
+    "silhouette_moments",
 ]
 
 Point = tuple[float, float]
@@ -39,7 +41,7 @@ Point = tuple[float, float]
 
 @dataclasses.dataclass(frozen=True)
 class Ellipse:
-    """An ellipse with centre ``(cx, cy)``, semi-axes ``rx``, ``ry`` rotated by ``angle`` degrees."""
+    """An ellipse: centre ``(cx, cy)``, semi-axes ``rx``, ``ry``, rotated by ``angle`` degrees."""
 
     cx: float
     cy: float
@@ -72,8 +74,8 @@ class Polygon:
 BODY = Ellipse(0.0, 0.0, 0.50, 0.32)
 HEAD = Ellipse(0.40, -0.36, 0.24, 0.24)
 WING = Ellipse(-0.10, -0.08, 0.33, 0.16, angle=-12.0)
-TAIL = Polygon(((-0.35, -0.12), (-0.35, 0.12), (-0.92, 0.24), (-0.92, -0.04)))
-BEAK = Polygon(((0.55, -0.50), (0.55, -0.22), (0.98, -0.36)))
+TAIL = Polygon(((-0.35, -0.12), (-0.35, 0.12), (-0.92, 0.28), (-0.92, -0.08)))
+BEAK = Polygon(((0.55, -0.52), (0.55, -0.20), (0.98, -0.36)))
 EYE = Ellipse(0.50, -0.40, 0.045, 0.045)
 EYE_RING = Ellipse(0.50, -0.40, 0.075, 0.075)
 
@@ -98,3 +100,28 @@ PROBES: Mapping[str, Probe] = MappingProxyType({
     "tail": Probe(-0.74, 0.07, 0.08),
     "beak": Probe(0.71, -0.36, 0.06),
 })
+
+
+@functools.lru_cache(maxsize=None)
+def silhouette_moments(resolution: int = 1000) -> tuple[float, float, float]:
+    """Area and centroid ``(area, x, y)`` of the whole bird (facing right), in bird units.
+
+    Computed by rasterising the parts at ``resolution`` pixels per unit.
+    """
+    from PIL import Image, ImageDraw  # local: keep this module free of drawing at import
+
+    x0, x1, y0, y1 = BIRD_EXTENT
+    pad = 2
+    width = int(math.ceil((x1 - x0) * resolution)) + 2 * pad
+    height = int(math.ceil((y1 - y0) * resolution)) + 2 * pad
+    canvas = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(canvas)
+    for shape in (TAIL, BODY, WING, HEAD, BEAK):
+        points = (shape.outline(720) - (x0, y0)) * resolution + pad
+        draw.polygon([(float(a), float(b)) for a, b in points], fill=255)
+    mask = np.asarray(canvas) > 127
+    rows, cols = np.nonzero(mask)
+    area = mask.sum() / resolution ** 2
+    cx = (cols.mean() + 0.5 - pad) / resolution + x0
+    cy = (rows.mean() + 0.5 - pad) / resolution + y0
+    return float(area), float(cx), float(cy)

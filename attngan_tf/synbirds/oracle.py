@@ -3,31 +3,37 @@
 The oracle never sees the :class:`~attngan_tf.synbirds.attributes.BirdSpec`; it
 works like this:
 
-1. Every pixel is converted to CIE L*a*b* (distances there follow perceived
-   colour differences more closely than in RGB).
-2. The background is the majority nearest background colour (plain or shaded)
-   of the pixels on the image border.
-3. A pixel belongs to the bird when it is closer to some bird colour than to the
-   background (its palette colour, its shaded lower band and the colours
-   actually measured on the border). Isolated pixels are dropped and the bird is
-   the heaviest connected run of columns and rows of that mask.
-4. The bird's extent gives its facing (the head is the top of the bird and lies
-   towards the beak), its scale (hence the size) and its centre.
-5. Each part's colour is a distance-weighted majority vote of the nearest bird
-   colour of the pixels in a disc inside that part (:data:`geometry.PROBES`).
+1. The image is reduced to at most :data:`WORKING_SIZE` pixels and converted to
+   CIE L*a*b* (distances there follow perceived colour differences). If the
+   border, which is flat background in a real SynBirds image, is noisy (as in
+   generated images), the image is first smoothed in proportion to the noise.
+2. The background is the majority nearest background colour (plain or darker
+   shade) of the border pixels.
+3. The bird's outline is every pixel visibly different from the background (its
+   palette colour, its darker shade and the colours measured on the border);
+   isolated pixels are dropped and the bird is the heaviest run of columns and
+   rows of what is left.
+4. The head is at the top of the bird and towards the beak, which gives the
+   facing. The scale (hence the size) and the body centre are the averages of an
+   estimate from the bounding box and one from the area and centroid of the
+   outline, compared with the canonical bird of :mod:`.geometry`.
+5. Each part's colour is a weighted majority of the nearest bird colours of the
+   pixels in a disc well inside that part (:data:`.geometry.PROBES`); weights
+   fall with the distance from the disc's centre and with how far a pixel's
+   colour is from any bird colour (mixed colours on edges count little).
 
 It accepts PIL images, ``uint8`` arrays and float arrays in ``[-1, 1]`` (the
-generator's output range) of any resolution; images larger than
-:data:`WORKING_SIZE` are reduced to it first.
+generator's output range) of any resolution.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from . import geometry as geo
 from .attributes import (ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, PART_NAMES,
@@ -35,6 +41,8 @@ from .attributes import (ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, PART
 
 __all__ = [
     "WORKING_SIZE",
+    "BirdLocation",
+    "locate_bird",
     "as_rgb_array",
     "rgb_to_lab",
     "predict_attributes",
@@ -62,7 +70,7 @@ def as_rgb_array(image: ImageLike) -> np.ndarray:
         raise ValueError(f"expected an image of shape (H, W, 3), got {array.shape}")
     if np.issubdtype(array.dtype, np.floating):
         return np.clip(np.rint((array.astype(np.float64) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    if np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_:
+    if np.issubdtype(array.dtype, np.integer):
         return np.clip(array, 0, 255).astype(np.uint8)
     raise ValueError(f"unsupported image dtype {array.dtype}")
 
@@ -91,11 +99,24 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 _BIRD_NAMES = tuple(BIRD_COLOURS)
 _BIRD_LAB = rgb_to_lab(np.array(list(BIRD_COLOURS.values()), dtype=np.float64))
 _BG_NAMES = tuple(BACKGROUND_COLOURS)
+#: Background colours, then their darker shades (row i + len(_BG_NAMES) is the shade of row i).
 _BG_LAB = rgb_to_lab(np.array([BACKGROUND_COLOURS[n] for n in _BG_NAMES]
-                              + [shade(BACKGROUND_COLOURS[n]) for n in _BG_NAMES], dtype=np.float64))
+                              + [shade(BACKGROUND_COLOURS[n]) for n in _BG_NAMES],
+                              dtype=np.float64))
 _X0, _X1, _Y0, _Y1 = geo.BIRD_EXTENT
 #: Share of the bird's height, from its top, where only the head and beak are.
 _HEAD_BAND = 0.30
+#: Border noise (L*a*b* units) above which the image is smoothed before analysis ...
+_NOISE_FLOOR = 2.5
+#: ... with a Gaussian of radius noise / _NOISE_PER_BLUR pixels, at most _MAX_BLUR per 128 px.
+_NOISE_PER_BLUR = 6.0
+_MAX_BLUR = 1.5
+#: A pixel is part of the bird's outline when its L*a*b* distance from the background exceeds
+#: this, or _OUTLINE_NOISE_FACTOR times the (remaining) noise if that is larger.
+_OUTLINE_DELTA_E = 12.0
+_OUTLINE_NOISE_FACTOR = 3.0
+#: L*a*b* distance from the nearest bird colour at which a pixel's vote weight drops to 61%.
+_PURITY_SCALE = 12.0
 
 
 def _working_array(image: ImageLike) -> np.ndarray:
@@ -105,7 +126,7 @@ def _working_array(image: ImageLike) -> np.ndarray:
         raise ValueError(f"image too small: {w}x{h}")
     side = min(max(h, w), WORKING_SIZE)
     if (h, w) != (side, side):
-        rgb = np.asarray(Image.fromarray(rgb).resize((side, side), Image.BILINEAR))
+        rgb = np.asarray(Image.fromarray(rgb).resize((side, side), Image.Resampling.BILINEAR))
     return rgb
 
 
@@ -124,10 +145,8 @@ def _border(array: np.ndarray, width: int) -> np.ndarray:
                            array[width:-width, -width:].reshape(-1, array.shape[-1])])
 
 
-def _background(lab: np.ndarray) -> tuple[str, np.ndarray]:
+def _background(lab: np.ndarray, width: int) -> tuple[str, np.ndarray]:
     """The background's name and the reference colours that count as background."""
-    side = lab.shape[0]
-    width = max(1, int(round(0.02 * side)))
     border = _border(lab, width)
     nearest = _sq_dist(border, _BG_LAB).argmin(-1) % len(_BG_NAMES)
     index = int(np.bincount(nearest, minlength=len(_BG_NAMES)).argmax())
@@ -169,26 +188,146 @@ def _bird_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return cols2[0], cols2[1], rows[0], rows[1]
 
 
-def _vote(labels: np.ndarray, mask: np.ndarray, x: float, y: float, radius: float) -> str:
-    """Distance-weighted majority of ``labels`` in the disc at ``(x, y)`` (pixel units)."""
+def _noise_level(lab: np.ndarray, width: int) -> float:
+    """Robust estimate of the per-channel pixel noise (L*a*b* units) on the image border.
+
+    The border is background, which is flat in a SynBirds image, so differences
+    between horizontal neighbours there are noise (the rare horizon crossing
+    does not move the median).
+    """
+    strips = [lab[:width], lab[-width:]]
+    diffs = np.concatenate([np.abs(np.diff(strip, axis=1)).reshape(-1) for strip in strips])
+    return float(1.4826 * np.median(diffs) / np.sqrt(2.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class BirdLocation:
+    """Where the oracle found the bird, in fractions of the image side.
+
+    Attributes:
+        facing: ``"left"`` or ``"right"``.
+        cx: horizontal position of the body centre.
+        cy: vertical position of the body centre.
+        scale: estimated ``BirdSpec.scale`` (body length / image side).
+        box: ``(x0, x1, y0, y1)`` bounding box of the bird.
+    """
+
+    facing: str
+    cx: float
+    cy: float
+    scale: float
+    box: tuple[float, float, float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Analysis:
+    background: str
+    labels: np.ndarray  # nearest bird colour per pixel
+    purity: np.ndarray  # weight in [0, 1]: how close each pixel is to its bird colour
+    mask: np.ndarray  # pixels closer to a bird colour than to the background
+    location: BirdLocation | None
+
+
+def _locate(mask: np.ndarray) -> BirdLocation | None:
+    """Facing, centre and scale of the bird in ``mask`` (fractions of its side).
+
+    Sides of the bounding box that touch the image border may be cut off (as
+    after a random-crop augmentation) and are not used when others are left.
+    """
+    side = mask.shape[0]
+    box = _bird_box(mask)
+    if box is None:
+        return None
+    x0, x1, y0, y1 = box
+    inside = np.zeros_like(mask)
+    inside[y0:y1, x0:x1] = mask[y0:y1, x0:x1]
+    band = inside[y0:y0 + max(1, int(round(_HEAD_BAND * (y1 - y0))))]
+    band_cols = np.nonzero(band)[1]
+    head_x = band_cols.mean() + 0.5 if band_cols.size else (x0 + x1) / 2
+    sign = 1.0 if head_x >= (x0 + x1) / 2 else -1.0
+    cut_left, cut_right, cut_top, cut_bottom = x0 <= 0, x1 >= side, y0 <= 0, y1 >= side
+    cut_front, cut_back = (cut_right, cut_left) if sign > 0 else (cut_left, cut_right)
+    front, back = (x1, x0) if sign > 0 else (x0, x1)
+    width, height = (x1 - x0) / (_X1 - _X0), (y1 - y0) / (_Y1 - _Y0)
+    rows, cols = np.nonzero(inside)
+    area, mx, my = geo.silhouette_moments()
+    whole = not (cut_left or cut_right or cut_top or cut_bottom)
+    if whole:
+        # Two estimates each of the scale and the centre: from the bounding box (exact
+        # for clean images) and from the area and centroid (robust to blur and thin tips).
+        unit = 0.5 * ((x1 - x0 + y1 - y0) / (_X1 - _X0 + _Y1 - _Y0)
+                      + float(np.sqrt(rows.size / area)))
+    else:
+        whole_sides = [e for e, cut in ((width, cut_left or cut_right),
+                                        (height, cut_top or cut_bottom)) if not cut]
+        unit = float(np.mean(whole_sides)) if whole_sides else max(width, height)
+    xs = [e - sign * x * unit for e, x, cut in ((front, _X1, cut_front), (back, _X0, cut_back))
+          if not cut]
+    ys = [e - y * unit for e, y, cut in ((y0, _Y0, cut_top), (y1, _Y1, cut_bottom)) if not cut]
+    cx = float(np.mean(xs)) if xs else (x0 + x1) / 2 - sign * (_X0 + _X1) / 2 * unit
+    cy = float(np.mean(ys)) if ys else (y0 + y1) / 2 - (_Y0 + _Y1) / 2 * unit
+    if whole:
+        cx = 0.5 * (cx + cols.mean() + 0.5 - sign * mx * unit)
+        cy = 0.5 * (cy + rows.mean() + 0.5 - my * unit)
+    return BirdLocation(facing="right" if sign > 0 else "left", cx=cx / side, cy=cy / side,
+                        scale=unit / side, box=(x0 / side, x1 / side, y0 / side, y1 / side))
+
+
+def _analyse(image: ImageLike) -> _Analysis:
+    rgb = _working_array(image)
+    side = rgb.shape[0]
+    lab = rgb_to_lab(rgb)
+    width = max(1, int(round(0.02 * side)))
+    noise = _noise_level(lab, width)
+    if noise > _NOISE_FLOOR:  # denoise (generated images); clean renders are left alone
+        radius = min(_MAX_BLUR * side / 128.0, noise / _NOISE_PER_BLUR)
+        rgb = np.asarray(Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(radius)))
+        lab = rgb_to_lab(rgb)
+        noise = _noise_level(lab, width)
+    background, bg_refs = _background(lab, width)
+    bird_d2 = _sq_dist(lab, _BIRD_LAB)
+    labels = bird_d2.argmin(-1)
+    nearest = bird_d2.min(-1)
+    purity = np.exp(-nearest / (2.0 * _PURITY_SCALE ** 2))
+    bg_d2 = _sq_dist(lab, bg_refs).min(-1)
+    # Pixels closer to a bird colour than to the background vote on part colours;
+    # the bird's outline is wider: everything visibly different from the background
+    # (this keeps blurred edges and parts whose colour is near the background's).
+    mask = nearest < bg_d2
+    mask &= _neighbour_count(mask) >= 3
+    outline = bg_d2 > max(_OUTLINE_DELTA_E, _OUTLINE_NOISE_FACTOR * noise) ** 2
+    outline &= _neighbour_count(outline) >= 3
+    return _Analysis(background, labels, purity, mask, _locate(outline))
+
+
+def _vote(analysis: _Analysis, x: float, y: float, radius: float) -> str:
+    """Weighted majority of the bird colours in the disc at ``(x, y)`` (pixel units).
+
+    Weights fall off with the distance from the centre and with the distance of
+    a pixel's colour from its nearest bird colour, so that the mixed colours on
+    edges count little; pixels outside the bird mask count only if no pixel
+    inside it is near.
+    """
+    labels, mask = analysis.labels, analysis.mask
     h, w = labels.shape
     reach = max(radius, 1.0) + 1.5
     i0, i1 = max(0, int(np.floor(y - reach))), min(h, int(np.ceil(y + reach)) + 1)
     j0, j1 = max(0, int(np.floor(x - reach))), min(w, int(np.ceil(x + reach)) + 1)
     if i0 >= i1 or j0 >= j1:
-        i0, i1 = int(np.clip(y, 0, h - 1)), int(np.clip(y, 0, h - 1)) + 1
-        j0, j1 = int(np.clip(x, 0, w - 1)), int(np.clip(x, 0, w - 1)) + 1
+        i0 = min(max(int(y), 0), h - 1)
+        j0 = min(max(int(x), 0), w - 1)
+        i1, j1 = i0 + 1, j0 + 1
     yy, xx = np.mgrid[i0:i1, j0:j1]
-    d2 = (xx + 0.5 - x) ** 2 + (yy + 0.5 - y) ** 2
+    d2 = ((xx + 0.5 - x) ** 2 + (yy + 0.5 - y) ** 2).ravel()
     patch_labels = labels[i0:i1, j0:j1].ravel()
-    patch_mask = mask[i0:i1, j0:j1].ravel()
-    d2 = d2.ravel()
     inside = d2 <= radius ** 2
     if inside.sum() < 4:  # tiny parts at low resolution: the few nearest pixels
         inside = d2 <= np.sort(d2)[min(3, d2.size - 1)]
-    weights = np.exp(-d2 / (2.0 * max(radius * 0.6, 0.5) ** 2)) * inside
-    if (weights * patch_mask).sum() > 0:
-        weights = weights * patch_mask
+    weights = (np.exp(-d2 / (2.0 * max(radius * 0.6, 0.5) ** 2)) * inside
+               * (analysis.purity[i0:i1, j0:j1].ravel() + 1e-6))
+    in_mask = weights * mask[i0:i1, j0:j1].ravel()
+    if in_mask.sum() > 0:
+        weights = in_mask
     votes = np.bincount(patch_labels, weights=weights, minlength=len(_BIRD_NAMES))
     return _BIRD_NAMES[int(votes.argmax())]
 
@@ -197,6 +336,11 @@ def _default_prediction(background: str) -> dict[str, str]:
     guess = {part: _BIRD_NAMES[0] for part in PART_NAMES}
     guess.update(size="small", background=background)
     return {name: guess[name] for name in ATTRIBUTE_NAMES}
+
+
+def locate_bird(image: ImageLike) -> BirdLocation | None:
+    """Find the bird in ``image``: its facing, centre and scale (``None`` if there is none)."""
+    return _analyse(image).location
 
 
 def predict_attributes(image: ImageLike) -> dict[str, str]:
@@ -211,32 +355,20 @@ def predict_attributes(image: ImageLike) -> dict[str, str]:
         If no bird can be found, parts are guessed as the first bird colour and
         size as ``"small"``.
     """
-    rgb = _working_array(image)
-    side = rgb.shape[0]
-    lab = rgb_to_lab(rgb)
-    background, bg_refs = _background(lab)
-    bird_d2 = _sq_dist(lab, _BIRD_LAB)
-    labels = bird_d2.argmin(-1)
-    mask = bird_d2.min(-1) < _sq_dist(lab, bg_refs).min(-1)
-    mask &= _neighbour_count(mask) >= 3
-    box = _bird_box(mask)
-    if box is None:
-        return _default_prediction(background)
-    x0, x1, y0, y1 = box
-    band = mask[y0:y0 + max(1, int(round(_HEAD_BAND * (y1 - y0)))), x0:x1]
-    cols = np.nonzero(band)[1]
-    head_x = x0 + (cols.mean() + 0.5 if cols.size else (x1 - x0) / 2)
-    sign = 1.0 if head_x >= (x0 + x1) / 2 else -1.0
-    unit = ((x1 - x0) + (y1 - y0)) / ((_X1 - _X0) + (_Y1 - _Y0))
-    cx = (x0 + x1) / 2 - sign * (_X0 + _X1) / 2 * unit
-    cy = (y0 + y1) / 2 - (_Y0 + _Y1) / 2 * unit
+    analysis = _analyse(image)
+    where = analysis.location
+    if where is None:
+        return _default_prediction(analysis.background)
+    side = analysis.mask.shape[0]
+    sign = 1.0 if where.facing == "right" else -1.0
+    unit = where.scale * side
     result = {}
     for part in PART_NAMES:
         probe = geo.PROBES[part]
-        result[part] = _vote(labels, mask, cx + sign * probe.x * unit, cy + probe.y * unit,
-                             probe.radius * unit)
-    result["size"] = "large" if unit / side > SIZE_THRESHOLD else "small"
-    result["background"] = background
+        result[part] = _vote(analysis, where.cx * side + sign * probe.x * unit,
+                             where.cy * side + probe.y * unit, probe.radius * unit)
+    result["size"] = "large" if where.scale > SIZE_THRESHOLD else "small"
+    result["background"] = analysis.background
     return {name: result[name] for name in ATTRIBUTE_NAMES}
 
 

@@ -66,4 +66,4 @@ def render(spec: BirdSpec, size: int = 256, supersample: int = 4) -> Image.Image
     fill(geo.EYE, EYE_COLOUR)
     if supersample == 1:
         return canvas
-    return canvas.resize((int(size), int(size)), Image.LANCZOS)
+    return canvas.resize((int(size), int(size)), Image.Resampling.LANCZOS)

@@ -1,0 +1,33 @@
+"""The ``attngan data`` subcommand."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from attngan_tf.text import Vocabulary
+from tests.conftest import ROOT
+from tests.data import fixtures
+
+
+def test_data_command_summarises_a_folder_and_saves_its_vocabulary(tmp_path):
+    root = fixtures.write_folder(tmp_path / "pics", count=5)
+    proc = subprocess.run(
+        [sys.executable, "-m", "attngan_tf", "data", "--source", "folder", "--data_dir",
+         str(root), "--split", "all", "--preset", "tiny", "--batch_size", "4",
+         "--vocabulary_out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "folder all split at" in out and "5 images, 15 captions" in out
+    assert "(4, 64, 64, 3)" in out
+    vocab = Vocabulary.load(tmp_path / "out")
+    assert f"vocabulary {len(vocab)} words" in out
+
+
+def test_data_command_reports_a_missing_directory(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "attngan_tf", "data", "--source", "cub", "--data_dir",
+         str(tmp_path / "nothing")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1 and str(tmp_path / "nothing") in proc.stderr
+    assert "attngan data: error:" in proc.stderr and "Traceback" not in proc.stderr
