@@ -25,6 +25,8 @@ FLAGS = flags.FLAGS
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Configuration preset.")
 flags.DEFINE_integer("vocab_size", None, "info: override the preset's vocabulary size.")
 flags.DEFINE_boolean("quiet", False, "parity: print only the summary line.")
+flags.DEFINE_enum("precision", "float64", ["float64", "float32"],
+                  "parity: precision our models run in (float32 uses a looser bound).")
 flags.DEFINE_enum("source", "synbirds", ["cub", "coco", "folder", "synbirds"],
                   "data: dataset source.")
 flags.DEFINE_string("data_dir", None,
@@ -61,7 +63,7 @@ def _parity(args: list[str]) -> int:
         raise app.UsageError("usage: attngan parity FILE.npz")
     from .tools import parity
 
-    return parity.run(args[0], verbose=not FLAGS.quiet)
+    return parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision)
 
 
 def _data(args: list[str]) -> int:

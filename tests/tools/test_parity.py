@@ -31,6 +31,15 @@ def test_parity_tool_passes_on_shared_reference_vectors(reference_file):
         assert any(ln.startswith(prefix) for ln in lines)
 
 
+def test_parity_in_float32_passes_the_float32_bound(reference_file):
+    results = parity.check_file(str(reference_file), precision="float32")
+    assert len(results) == 70
+    failed = [r.line() for r in results if not r.passed]
+    assert not failed, failed
+    images = next(r for r in results if r.key == "out/fake_imgs/2")
+    assert images.tolerance == pytest.approx(5e-4 * 2, rel=1e-3)
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     path = tmp_path_factory.mktemp("vectors") / "other.npz"
@@ -41,7 +50,11 @@ def test_parity_tool_handles_other_configs_batches_and_lengths(synthetic):
     path, arrays = synthetic
     # batch 4, two stages, 2 residual blocks, longest caption 7 of T = 10.
     assert arrays["out/words_emb"].shape == (4, 16, 7)
+    import keras
+
     results = parity.check_file(str(path))
+    assert keras.config.floatx() == "float32", "the float64 run must restore the policy"
+    assert keras.config.dtype_policy().name == "float32"
     assert len(results) == len(_output_keys(path))
     failed = [r.line() for r in results if not r.passed]
     assert not failed, failed
