@@ -21,7 +21,7 @@ import pathlib
 
 from ..text.tokenizer import python_tokenize
 from ..text.vocabulary import Vocabulary
-from .records import DataError, DatasetIndex, Example, Problems, build_examples
+from .records import DataError, DatasetIndex, Problems, make_index
 
 __all__ = ["read_coco", "coco_vocabulary", "CAPTIONS_PER_IMAGE"]
 
@@ -76,13 +76,7 @@ def read_coco(root: str | os.PathLike, split: str = "train", *,
         candidates.append({"key": f"{folder}/{os.path.splitext(name)[0]}",
                            "image_path": root / folder / name, "captions": captions,
                            "class_id": -(position + 1)})
-    if check_images:
-        examples = build_examples(candidates, problems)
-    else:
-        examples = [Example(c["key"], str(c["image_path"]), c["captions"], c["class_id"],
-                            (0, 0, 0, 0)) for c in candidates]
-    return DatasetIndex("coco", split, root, examples, problems,
-                        images_checked=check_images).require_examples()
+    return make_index("coco", split, root, candidates, problems, check_images)
 
 
 def coco_vocabulary(root: str | os.PathLike, *,

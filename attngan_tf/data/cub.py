@@ -25,8 +25,7 @@ import re
 
 from ..text.tokenizer import python_tokenize
 from ..text.vocabulary import Vocabulary
-from .records import (DataError, DatasetIndex, Example, Problems, bbox_crop, build_examples,
-                      read_caption_file)
+from .records import DataError, DatasetIndex, Problems, bbox_crop, make_index, read_caption_file
 
 __all__ = ["read_cub", "cub_filenames", "cub_vocabulary", "CAPTIONS_PER_IMAGE"]
 
@@ -138,13 +137,7 @@ def read_cub(root: str | os.PathLike, split: str = "train", *,
             return 0, 0, height, width
         return bbox_crop(box, width, height, problems, cand["key"])
 
-    if check_images:
-        examples = build_examples(candidates, problems, crop)
-    else:
-        examples = [Example(c["key"], str(c["image_path"]), c["captions"], c["class_id"],
-                            (0, 0, 0, 0)) for c in candidates]
-    index = DatasetIndex(source, split, root, examples, problems, images_checked=check_images)
-    return index.require_examples()
+    return make_index(source, split, root, candidates, problems, check_images, crop)
 
 
 def cub_vocabulary(root: str | os.PathLike, *,

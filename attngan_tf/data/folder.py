@@ -23,8 +23,7 @@ import zlib
 
 from ..text.tokenizer import python_tokenize
 from ..text.vocabulary import Vocabulary
-from .records import DataError, DatasetIndex, Example, Problems, build_examples, \
-    read_caption_file
+from .records import DataError, DatasetIndex, Problems, make_index, read_caption_file
 
 __all__ = ["read_folder", "folder_vocabulary", "IMAGE_SUFFIXES"]
 
@@ -93,13 +92,7 @@ def read_folder(root: str | os.PathLike, split: str = "all", *,
         class_id = class_of[parts[0]] if len(parts) > 1 else -(position + 1)
         candidates.append({"key": os.path.splitext(relative)[0], "image_path": path,
                            "captions": captions, "class_id": class_id})
-    if check_images:
-        examples = build_examples(candidates, problems)
-    else:
-        examples = [Example(c["key"], str(c["image_path"]), c["captions"], c["class_id"],
-                            (0, 0, 0, 0)) for c in candidates]
-    return DatasetIndex("folder", split, root, examples, problems,
-                        images_checked=check_images).require_examples()
+    return make_index("folder", split, root, candidates, problems, check_images)
 
 
 def folder_vocabulary(root: str | os.PathLike, **kwargs) -> Vocabulary:

@@ -87,9 +87,11 @@ class PipelineConfig:
         for name in ("words_num", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"PipelineConfig.{name}: must be a positive integer, got {value!r}")
+                raise ValueError(f"PipelineConfig.{name}: must be a positive integer, "
+                                 f"got {value!r}")
         if self.caption_index < 0:
-            raise ValueError(f"PipelineConfig.caption_index: must be >= 0, got {self.caption_index}")
+            raise ValueError(f"PipelineConfig.caption_index: must be >= 0, "
+                             f"got {self.caption_index}")
 
     @classmethod
     def for_model(cls, config, **overrides) -> "PipelineConfig":

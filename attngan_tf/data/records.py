@@ -35,6 +35,7 @@ __all__ = [
     "bbox_crop",
     "inspect_all",
     "build_examples",
+    "make_index",
 ]
 
 logger = logging.getLogger("attngan_tf.data")
@@ -101,7 +102,7 @@ class Problems:
         return sum(self.repaired.values())
 
     def summary(self) -> str:
-        """One line: ``"2 skipped (1 truncated image, 1 missing caption file), 1 repaired (...)"``."""
+        """One line, e.g. ``"2 skipped (1 truncated image, 1 missing image), 0 repaired"``."""
         def part(counter, label):
             total = sum(counter.values())
             if not total:
@@ -299,3 +300,21 @@ def build_examples(candidates: Sequence[dict], problems: Problems,
                                 captions=tuple(cand["captions"]), class_id=int(cand["class_id"]),
                                 crop=tuple(int(v) for v in crop)))
     return examples
+
+
+def make_index(source: str, split: str, root: pathlib.Path, candidates: Sequence[dict],
+               problems: Problems, check_images: bool,
+               make_crop: Callable[[dict, int, int], tuple | None] | None = None) -> DatasetIndex:
+    """The :class:`DatasetIndex` of reader candidates (see :func:`build_examples`).
+
+    With ``check_images=False`` images are not opened and examples carry an
+    empty crop window (captions-only use). Raises :class:`DataError` when no
+    example is usable.
+    """
+    if check_images:
+        examples = build_examples(candidates, problems, make_crop)
+    else:
+        examples = [Example(c["key"], str(c["image_path"]), tuple(c["captions"]),
+                            int(c["class_id"]), (0, 0, 0, 0)) for c in candidates]
+    index = DatasetIndex(source, split, root, examples, problems, images_checked=check_images)
+    return index.require_examples()

@@ -129,7 +129,28 @@ class SynBirds(tfds.core.GeneratorBasedBuilder):
             n: attributes[e.key.split("/")[-1]][n] for n in names}})
 
 
-class Cub(tfds.core.GeneratorBasedBuilder):
+class _ManualDirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    """Reads the user's files from ``manual_dir`` with one of our readers."""
+
+    SPLITS: tuple[str, ...] = ()
+    DESCRIPTION = ""
+
+    def _read(self, root, split) -> DatasetIndex:
+        raise NotImplementedError
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        return tfds.core.DatasetInfo(builder=self, description=self.DESCRIPTION,
+                                     features=_common_features(), homepage=_HOMEPAGE)
+
+    def _split_generators(self, dl_manager):
+        return {split: self._generate_examples(dl_manager.manual_dir, split)
+                for split in self.SPLITS}
+
+    def _generate_examples(self, root, split):
+        yield from _examples(self._read(root, split))
+
+
+class Cub(_ManualDirBuilder):
     """CUB-200-2011 with the captions of Reed et al., in the layout AttnGAN reads."""
 
     name = "cub"
@@ -139,23 +160,15 @@ class Cub(tfds.core.GeneratorBasedBuilder):
         "Place the AttnGAN birds data in manual_dir: CUB_200_2011/ (images/, images.txt, "
         "bounding_boxes.txt), text/ (captions), train/filenames.pickle and "
         "test/filenames.pickle.")
+    SPLITS = ("train", "test")
+    DESCRIPTION = ("CUB-200-2011 birds with 10 captions per image; crop = bounding box "
+                   "enlarged 1.5x, as AttnGAN uses it.")
 
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description="CUB-200-2011 birds with 10 captions per image; crop = bounding "
-                        "box enlarged 1.5x, as AttnGAN uses it.",
-            features=_common_features(), homepage=_HOMEPAGE)
-
-    def _split_generators(self, dl_manager):
-        return {split: self._generate_examples(dl_manager.manual_dir, split)
-                for split in ("train", "test")}
-
-    def _generate_examples(self, root, split):
-        yield from _examples(read_cub(root, split))
+    def _read(self, root, split) -> DatasetIndex:
+        return read_cub(root, split)
 
 
-class CocoCaptionsAttngan(tfds.core.GeneratorBasedBuilder):
+class CocoCaptionsAttngan(_ManualDirBuilder):
     """COCO-2014 images with 5 captions each, as AttnGAN uses them (no download)."""
 
     name = "coco_captions_attngan"
@@ -164,16 +177,8 @@ class CocoCaptionsAttngan(tfds.core.GeneratorBasedBuilder):
     MANUAL_DOWNLOAD_INSTRUCTIONS = (
         "Place the official COCO-2014 files in manual_dir: annotations/"
         "captions_train2014.json, annotations/captions_val2014.json, train2014/, val2014/.")
+    SPLITS = ("train", "val")
+    DESCRIPTION = "COCO-2014 train/val images with their first 5 captions."
 
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description="COCO-2014 train/val images with their first 5 captions.",
-            features=_common_features(), homepage=_HOMEPAGE)
-
-    def _split_generators(self, dl_manager):
-        return {split: self._generate_examples(dl_manager.manual_dir, split)
-                for split in ("train", "val")}
-
-    def _generate_examples(self, root, split):
-        yield from _examples(read_coco(root, split))
+    def _read(self, root, split) -> DatasetIndex:
+        return read_coco(root, split)

@@ -44,7 +44,8 @@ def _fingerprint(dataset, base_size: int) -> str:
 def cache_directory(dataset, config) -> pathlib.Path:
     """Where ``dataset`` is cached for ``config`` (exists only once written)."""
     index = dataset.index
-    name = f"{index.source}-{index.split}-{config.base_size}px-{_fingerprint(dataset, config.base_size)}"
+    fingerprint = _fingerprint(dataset, config.base_size)
+    name = f"{index.source}-{index.split}-{config.base_size}px-{fingerprint}"
     return pathlib.Path(config.cache_dir).expanduser() / name
 
 
