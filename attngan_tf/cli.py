@@ -117,7 +117,11 @@ def _main(argv: list[str]) -> int:
         raise app.UsageError(f"unknown command {command!r}\n\n{_usage()}")
     try:
         return COMMANDS[command](args)
-    except ValueError as e:  # bad data or arguments (DataError is a ValueError): no traceback
+    except Exception as e:  # noqa: BLE001
+        # Bad data or arguments: DataError is a ValueError; raised inside a
+        # tf.data function it arrives as an InvalidArgumentError.
+        if not isinstance(e, ValueError) and type(e).__name__ != "InvalidArgumentError":
+            raise
         print(f"attngan {command}: error: {e}", file=sys.stderr)
         return 1
 

@@ -107,19 +107,35 @@ class TextConfig(_DictMixin):
 
 @dataclasses.dataclass(frozen=True)
 class ImageEncoderConfig(_DictMixin):
-    """Inception-v3 image encoder (the reference's ``CNN_ENCODER``)."""
+    """Image encoder of DAMSM (the reference's ``CNN_ENCODER``).
+
+    ``trunk="inception_v3"`` is the paper's: images resized to 299 px, a
+    frozen Inception-v3 (pretrained weights from a local file), 17×17 regions.
+    ``trunk="small_cnn"`` is a built-in four-layer CNN for small images
+    (``image_size`` px, regions at 1/4 of that), meant to be trained from
+    scratch on a CPU when no pretrained Inception weights are available.
+    """
 
     embedding_dim: int = 256  # nef: size of region_features and cnn_code
     # The released DAMSM was trained with torch<=0.3 bilinear upsampling, which
     # torch>=0.4 calls align_corners=True. False = half-pixel centres.
     resize_align_corners: bool = True
-    image_size: int = 299  # the Inception-v3 input size
+    image_size: int = 299  # input size the trunk sees (Inception-v3: 299)
+    trunk: str = "inception_v3"  # "inception_v3" or "small_cnn"
+    train_trunk: bool = False  # train the trunk too (the reference keeps Inception frozen)
+    trunk_width: int = 32  # small_cnn: channels of the first layer (doubling per layer)
 
     def __post_init__(self):
-        _positive(self, "embedding_dim", "image_size")
-        _is_bool(self, "resize_align_corners")
-        _require(self.image_size >= 75, "ImageEncoderConfig", "image_size",
-                 f"Inception-v3 needs at least 75 px, got {self.image_size}")
+        _positive(self, "embedding_dim", "image_size", "trunk_width")
+        _is_bool(self, "resize_align_corners", "train_trunk")
+        _require(self.trunk in ("inception_v3", "small_cnn"), "ImageEncoderConfig", "trunk",
+                 f"must be 'inception_v3' or 'small_cnn', got {self.trunk!r}")
+        if self.trunk == "inception_v3":
+            _require(self.image_size >= 75, "ImageEncoderConfig", "image_size",
+                     f"Inception-v3 needs at least 75 px, got {self.image_size}")
+        else:
+            _require(self.image_size >= 32 and self.image_size % 8 == 0, "ImageEncoderConfig",
+                     "image_size", f"small_cnn needs a multiple of 8, >= 32, got {self.image_size}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,6 +309,14 @@ PRESETS: dict[str, AttnGANConfig] = {
     "tiny": AttnGANConfig.build(
         "tiny", vocab_size=128, words_num=12, captions_per_image=10, embedding_dim=32,
         gf_dim=8, df_dim=8, z_dim=16, condition_dim=16, r_num=1, branch_num=3),
+    # SynBirds on a CPU: small text space, the built-in CNN image encoder trained
+    # from scratch at 64 px; vocab_size is replaced by the data's vocabulary size.
+    "synbirds": AttnGANConfig.build(
+        "synbirds", vocab_size=128, words_num=18, captions_per_image=10, embedding_dim=128,
+        gf_dim=16, df_dim=16, z_dim=32, condition_dim=32, r_num=1, branch_num=3,
+        word_dim=128).replace(image_encoder=ImageEncoderConfig(
+            embedding_dim=128, image_size=64, trunk="small_cnn", train_trunk=True,
+            trunk_width=32)),
     # The configuration of shared/reference_vectors/attngan_small.npz.
     "reference_small": AttnGANConfig.build(
         "reference_small", vocab_size=50, words_num=12, captions_per_image=10,

@@ -81,7 +81,16 @@ def read_coco(root: str | os.PathLike, split: str = "train", *,
 
 def coco_vocabulary(root: str | os.PathLike, *,
                     captions_per_image: int = CAPTIONS_PER_IMAGE) -> Vocabulary:
-    """Vocabulary from the train then val captions, first-appearance order."""
+    """The vocabulary of a COCO directory.
+
+    The reference's ``captions.pickle`` (at ``<root>/captions.pickle``) is used
+    when present, so ids match models trained by the original code; otherwise
+    the vocabulary is built from the train then val captions, in
+    first-appearance order.
+    """
+    pickled = pathlib.Path(root) / "captions.pickle"
+    if pickled.is_file():
+        return Vocabulary.from_reference_pickle(pickled)
     token_lists = []
     for split in ("train", "val"):
         index = read_coco(root, split, captions_per_image=captions_per_image, check_images=False)

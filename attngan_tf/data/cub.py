@@ -40,10 +40,12 @@ def _require_dir(path: pathlib.Path, what: str) -> None:
 
 
 def _read_id_table(path: pathlib.Path) -> dict[int, list[str]]:
+    """``"<id> values..."`` lines; malformed lines are left out (their images then
+    count as having no entry)."""
     table = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         parts = line.split()
-        if parts:
+        if len(parts) >= 2 and parts[0].isdigit():
             table[int(parts[0])] = parts[1:]
     return table
 
@@ -75,8 +77,15 @@ def _bounding_boxes(cub: pathlib.Path) -> dict[str, tuple[float, ...]]:
         return {}
     paths = _read_id_table(images)
     table = _read_id_table(boxes)
-    return {os.path.splitext(paths[i][0])[0]: tuple(float(v) for v in table[i])
-            for i in paths if i in table}
+    result = {}
+    for i, path in paths.items():
+        try:
+            box = tuple(float(v) for v in table[i])
+        except (KeyError, ValueError):
+            continue
+        if len(box) == 4:
+            result[os.path.splitext(path[0])[0]] = box
+    return result
 
 
 def _class_id(name: str, fallback: dict[str, int]) -> int:
@@ -134,6 +143,7 @@ def read_cub(root: str | os.PathLike, split: str = "train", *,
     def crop(cand, width, height):
         box = boxes.get(cand["key"])
         if box is None:
+            problems.repair("no bounding box, whole image used", cand["key"])
             return 0, 0, height, width
         return bbox_crop(box, width, height, problems, cand["key"])
 

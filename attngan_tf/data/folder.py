@@ -78,6 +78,10 @@ def read_folder(root: str | os.PathLike, split: str = "all", *,
     folders = sorted({p.relative_to(images).parts[0] for p in files
                       if len(p.relative_to(images).parts) > 1})
     class_of = {name: i + 1 for i, name in enumerate(folders)}
+    stems: dict[str, int] = {}
+    for path in files:
+        stem = path.relative_to(images).with_suffix("").as_posix()
+        stems[stem] = stems.get(stem, 0) + 1
     problems = Problems()
     candidates = []
     for position, path in enumerate(files):
@@ -90,7 +94,10 @@ def read_folder(root: str | os.PathLike, split: str = "all", *,
             continue
         parts = relative.split("/")
         class_id = class_of[parts[0]] if len(parts) > 1 else -(position + 1)
-        candidates.append({"key": os.path.splitext(relative)[0], "image_path": path,
+        stem = os.path.splitext(relative)[0]
+        # Keys drop the extension unless two images share a name (a.jpg, a.png).
+        key = stem if stems[stem] == 1 else relative
+        candidates.append({"key": key, "image_path": path,
                            "captions": captions, "class_id": class_id})
     return make_index("folder", split, root, candidates, problems, check_images)
 

@@ -26,6 +26,7 @@ dataset directory.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 
@@ -150,30 +151,22 @@ def preprocess_image(image, config: PipelineConfig, seed=None):
 
 
 class _PassReport:
-    """Counts delivered examples and logs a summary at the end of each pass.
+    """Logs a summary at the end of each complete pass over the data.
 
-    The count lives in Python (updated through ``tf.py_function``), not in a
-    ``tf.Variable``, so pipelines can be built inside a distribution
-    strategy's scope.
+    Delivered examples are counted by a ``Dataset.scan`` inside the pipeline,
+    so every iterator has its own count: a pass cut short (``take``,
+    ``steps_per_epoch``) neither logs nor leaks into the next one, and no
+    ``tf.Variable`` is involved (pipelines can be built inside a distribution
+    strategy's scope).
     """
 
     def __init__(self, index: DatasetIndex, expected: int):
         self.index = index
         self.expected = expected
-        self.delivered = 0
         self.passes = 0
 
-    def _increment(self) -> np.int64:
-        self.delivered += 1
-        return np.int64(self.delivered)
-
-    def count(self, element):
-        tick = tf.py_function(self._increment, [], tf.int64)
-        with tf.control_dependencies([tick]):
-            return tf.nest.map_structure(tf.identity, element)
-
-    def _log(self) -> np.int64:
-        delivered, self.delivered = self.delivered, 0
+    def _log(self, delivered) -> np.int64:
+        delivered = int(delivered)
         self.passes += 1
         failed = self.expected - delivered
         where = f"{self.index.source} {self.index.split} split at {self.index.root}"
@@ -189,13 +182,26 @@ class _PassReport:
             logger.info(message)
         return np.int64(delivered)
 
-    def sentinel(self, element_spec) -> tf.data.Dataset:
-        """A dataset of no elements whose evaluation logs the pass summary."""
-        def report(_):
-            delivered = tf.py_function(self._log, [], tf.int64)
-            with tf.control_dependencies([delivered]):
-                return tf.nest.map_structure(_empty_like, element_spec)
-        return tf.data.Dataset.range(1).map(report).filter(lambda _: False)
+    def attach(self, ds: tf.data.Dataset) -> tf.data.Dataset:
+        """``ds`` with the end-of-pass summary (same elements)."""
+        marker = tf.data.Dataset.from_tensors(
+            (tf.nest.map_structure(_empty_like, ds.element_spec), tf.constant(True)))
+        marked = ds.map(lambda e: (e, tf.constant(False))).concatenate(marker)
+
+        def count(total, item):
+            element, is_marker = item
+            total += tf.cast(tf.logical_not(is_marker), tf.int64)
+            return total, (element, is_marker, total)
+
+        def report(element, is_marker, total):
+            done = tf.cond(is_marker, lambda: tf.py_function(self._log, [total], tf.int64),
+                           lambda: total)
+            with tf.control_dependencies([done]):
+                return tf.nest.map_structure(tf.identity, element), is_marker
+
+        counted = marked.scan(tf.constant(0, tf.int64), count).map(report)
+        return counted.filter(lambda e, is_marker: tf.logical_not(is_marker)).map(
+            lambda e, is_marker: e)
 
 
 def _empty_like(spec: tf.TensorSpec):
@@ -209,7 +215,8 @@ class CaptionDataset:
 
     Captions are tokenized once, by the same in-graph tokenizer that sampling
     and serving use. Captions without any known word are dropped (and images
-    left with none are skipped), both counted in ``index.problems``.
+    left with none are skipped), both counted in ``self.index.problems`` (a
+    copy of the given index).
 
     Args:
         index: examples from a reader, with images checked.
@@ -221,6 +228,9 @@ class CaptionDataset:
             raise ValueError("index: was read with check_images=False; it has no crop windows "
                              "and cannot feed a pipeline")
         index.require_examples()
+        # A private copy: dropping captions below must not change the caller's index.
+        index = dataclasses.replace(index, examples=list(index.examples),
+                                    problems=copy.deepcopy(index.problems))
         self.index = index
         self.vocabulary = vocabulary
         flat = [c for e in index.examples for c in e.captions]
@@ -288,9 +298,7 @@ class CaptionDataset:
 
         ds = tf.data.Dataset.zip(ds, seeds).map(load, num_parallel_calls=config.num_parallel_calls)
         ds = ds.ignore_errors()
-        report = _PassReport(self.index, count)
-        ds = ds.map(report.count)
-        ds = ds.concatenate(report.sentinel(ds.element_spec))
+        ds = _PassReport(self.index, count).attach(ds)
         if config.repeat:
             ds = ds.repeat()
         ds = ds.batch(config.batch_size, drop_remainder=drop)

@@ -18,11 +18,10 @@ import dataclasses
 import logging
 import os
 import pathlib
+import re
 from typing import Callable, Iterable, Sequence
 
 from PIL import Image, UnidentifiedImageError
-
-from ..text.tokenizer import python_tokenize
 
 __all__ = [
     "DataError",
@@ -39,10 +38,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger("attngan_tf.data")
+_WORD = re.compile(r"\w")
 
 #: Image formats TensorFlow's ``decode_image`` reads.
-_DECODABLE = {"JPEG", "PNG", "GIF", "BMP"}
+_DECODABLE = {"JPEG", "MPO", "PNG", "GIF", "BMP"}
 _TAIL_BYTES = 1024
+_LONG_TAIL_BYTES = 1 << 16
+#: Images (or crops) more elongated than this are skipped: resizing their
+#: shorter side to the pipeline's size would need gigabytes.
+MAX_ASPECT_RATIO = 20.0
+MIN_SIDE = 8
 
 
 class DataError(ValueError):
@@ -156,19 +161,29 @@ class DatasetIndex:
                            self.root, len(self.examples), self.problems.summary())
 
 
+def _usable_shape(width: int, height: int) -> bool:
+    short, long = min(width, height), max(width, height)
+    return short >= MIN_SIDE and long <= MAX_ASPECT_RATIO * short
+
+
 class ImageProblem(Exception):
     """Why an image file cannot be used (the message is the reason)."""
 
 
-def _has_end_marker(path: pathlib.Path, fmt: str, size: int) -> bool:
+def _tail(path: pathlib.Path, size: int, count: int) -> bytes:
     with open(path, "rb") as f:
-        f.seek(max(0, size - _TAIL_BYTES))
-        tail = f.read()
-    if fmt == "JPEG":
-        return b"\xff\xd9" in tail
-    if fmt == "PNG":
-        return b"IEND" in tail
-    return True
+        f.seek(max(0, size - count))
+        return f.read()
+
+
+def _has_end_marker(path: pathlib.Path, fmt: str, size: int) -> bool:
+    marker = {"JPEG": b"\xff\xd9", "MPO": b"\xff\xd9", "PNG": b"IEND"}.get(fmt)
+    if marker is None:
+        return True
+    # Cameras may append data after the end marker: look further back before
+    # calling a file truncated (only such files pay for the longer read).
+    return marker in _tail(path, size, _TAIL_BYTES) or marker in _tail(path, size,
+                                                                      _LONG_TAIL_BYTES)
 
 
 def inspect_image(path: str | os.PathLike) -> tuple[int, int]:
@@ -193,12 +208,14 @@ def inspect_image(path: str | os.PathLike) -> tuple[int, int]:
     try:
         with Image.open(path) as img:
             fmt, (width, height) = img.format, img.size
+    except Image.DecompressionBombError:
+        raise ImageProblem("image too large") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise ImageProblem("unreadable image") from None
     if fmt not in _DECODABLE:
         raise ImageProblem("unsupported image format")
-    if width < 2 or height < 2:
-        raise ImageProblem("image too small")
+    if not _usable_shape(width, height):
+        raise ImageProblem("image too small or too thin")
     if not _has_end_marker(path, fmt, size):
         raise ImageProblem("truncated image")
     return width, height
@@ -208,7 +225,7 @@ def read_caption_file(path: str | os.PathLike, limit: int | None, problems: Prob
                       where: str) -> tuple[str, ...] | None:
     """Caption lines of a text file, or ``None`` (counted in ``problems``) if unusable.
 
-    Empty lines and lines without any token are ignored, as in the reference;
+    Empty lines and lines without any word character are ignored, as in the reference;
     at most ``limit`` captions are kept. Bytes that are not UTF-8 are replaced
     (counted as a repair).
     """
@@ -225,7 +242,10 @@ def read_caption_file(path: str | os.PathLike, limit: int | None, problems: Prob
     captions = []
     for line in text.split("\n"):
         line = line.strip("\r")
-        if line and python_tokenize(line):
+        # As the reference: a line with word characters counts as a caption even
+        # when all its words are non-ASCII (it then has no tokens and is dropped
+        # later, without shifting which captions are kept).
+        if _WORD.search(line):
             captions.append(line)
             if limit is not None and len(captions) == limit:
                 break
@@ -258,8 +278,8 @@ def bbox_crop(bbox: Sequence[float], width: int, height: int, problems: Problems
     center_y = int((2 * y + h) / 2)
     top, bottom = max(0, center_y - r), min(height, center_y + r)
     left, right = max(0, center_x - r), min(width, center_x + r)
-    if bottom - top < 2 or right - left < 2:
-        problems.skip("bounding box outside the image", where)
+    if not _usable_shape(right - left, bottom - top):
+        problems.skip("bounding box crop too small or too thin", where)
         return None
     return top, left, bottom, right
 

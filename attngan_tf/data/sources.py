@@ -44,14 +44,20 @@ def _check_source(source: str) -> None:
         raise ValueError(f"source: must be one of {', '.join(SOURCES)}, got {source!r}")
 
 
-def load_vocabulary(source: str, root: str | os.PathLike) -> Vocabulary:
-    """The vocabulary of a dataset directory (for ``synbirds``, the rendered directory)."""
+def load_vocabulary(source: str, root: str | os.PathLike,
+                    captions_per_image: int | None = None) -> Vocabulary:
+    """The vocabulary of a dataset directory (for ``synbirds``, the rendered directory).
+
+    ``captions_per_image`` must match the reader's, so every caption read is covered
+    (default: the source's own default).
+    """
     _check_source(source)
+    limit = {} if captions_per_image is None else {"captions_per_image": captions_per_image}
     if source in ("cub", "synbirds"):
-        return cub_vocabulary(root)
+        return cub_vocabulary(root, **limit)
     if source == "coco":
-        return coco_vocabulary(root)
-    return folder_vocabulary(root)
+        return coco_vocabulary(root, **limit)
+    return folder_vocabulary(root, **limit)
 
 
 def load_dataset(source: str, root: str | os.PathLike | None = None, split: str = "train", *,
@@ -85,7 +91,7 @@ def load_dataset(source: str, root: str | os.PathLike | None = None, split: str 
     else:
         index = read_folder(root, split, **reader_kwargs)
     if vocabulary is None:
-        vocabulary = load_vocabulary(source, root)
+        vocabulary = load_vocabulary(source, root, reader_kwargs.get("captions_per_image"))
     elif not isinstance(vocabulary, Vocabulary):
         vocabulary = Vocabulary.load(vocabulary)
     index.log_summary()

@@ -21,6 +21,7 @@ Each example holds the original image, the crop window the reference uses
 from __future__ import annotations
 
 import dataclasses
+import logging
 import pathlib
 
 import numpy as np
@@ -38,8 +39,13 @@ _HOMEPAGE = "https://github.com/attngan-tf/attngan_tf"
 
 
 def _image_value(path: str):
-    """The file itself when it is an RGB JPEG, else its pixels converted to RGB."""
+    """The file itself when it is an RGB JPEG, else its pixels converted to RGB.
+
+    The image is fully decoded either way, so a corrupt file is found here
+    (and skipped) rather than when the prepared data set is read.
+    """
     with Image.open(path) as img:
+        img.load()
         if img.format == "JPEG" and img.mode == "RGB":
             return path
         return np.asarray(img.convert("RGB"))
@@ -59,7 +65,14 @@ def _common_features(**extra) -> tfds.features.FeaturesDict:
 def _examples(index: DatasetIndex, extra=None):
     index.log_summary()
     for example in index.examples:
-        value = {"image": _image_value(example.image_path),
+        try:
+            image = _image_value(example.image_path)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+            index.problems.skip("image failed to decode", example.image_path)
+            logging.getLogger("attngan_tf.data").warning(
+                "%s: skipped, the image failed to decode (%s)", example.image_path, e)
+            continue
+        value = {"image": image,
                  "crop": np.asarray(example.crop, np.int32),
                  "captions": list(example.captions), "class_id": example.class_id,
                  "key": example.key}

@@ -18,6 +18,7 @@ import logging
 import os
 import pathlib
 import shutil
+import uuid
 
 import tensorflow as tf
 
@@ -34,9 +35,13 @@ def _fingerprint(dataset, base_size: int) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps([_VERSION, base_size, list(dataset.vocabulary.words)]).encode())
     for example, captions in zip(dataset.index.examples, dataset.caption_ids):
-        stat = os.stat(example.image_path)
-        digest.update(json.dumps([example.key, example.image_path, stat.st_size,
-                                  stat.st_mtime_ns, example.crop, example.class_id,
+        try:
+            stat = os.stat(example.image_path)
+            size, mtime = stat.st_size, stat.st_mtime_ns
+        except OSError:  # gone since indexing; decoding will drop it
+            size, mtime = -1, -1
+        digest.update(json.dumps([example.key, example.image_path, size,
+                                  mtime, example.crop, example.class_id,
                                   [c.tolist() for c in captions]]).encode())
     return digest.hexdigest()[:16]
 
@@ -62,7 +67,7 @@ def write_cache(dataset, config, directory: pathlib.Path) -> pathlib.Path:
     from .pipeline import _decode_file, _resize_shorter_side
 
     examples = dataset.index.examples
-    tmp = directory.with_name(directory.name + ".partial")
+    tmp = directory.with_name(f"{directory.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
 
@@ -79,14 +84,14 @@ def write_cache(dataset, config, directory: pathlib.Path) -> pathlib.Path:
         "position": tf.range(len(examples), dtype=tf.int64)})
     encoded = source.map(lambda e: (e["position"], encode(e)),
                          num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
-    shards, writer, written = [], None, 0
+    # Record w goes to shard w % S: each shard mixes the whole (class-sorted)
+    # index, and reading all shards round-robin restores the index order.
+    num_shards = max(1, -(-len(examples) // _RECORDS_PER_SHARD))
+    shards = [f"shard-{k:05d}-of-{num_shards:05d}.tfrecord" for k in range(num_shards)]
+    writers = [tf.io.TFRecordWriter(str(tmp / name)) for name in shards]
+    written = 0
     step = max(1, len(examples) // 10)
     for position, jpeg in encoded.as_numpy_iterator():
-        if written % _RECORDS_PER_SHARD == 0:
-            if writer:
-                writer.close()
-            shards.append(f"shard-{len(shards):05d}.tfrecord")
-            writer = tf.io.TFRecordWriter(str(tmp / shards[-1]))
         example = examples[position]
         captions = dataset.caption_ids[position]
         features = {
@@ -96,12 +101,12 @@ def write_cache(dataset, config, directory: pathlib.Path) -> pathlib.Path:
             "caption_ids": _int64_list([i for c in captions for i in c]),
             "caption_lengths": _int64_list([len(c) for c in captions]),
         }
-        writer.write(tf.train.Example(features=tf.train.Features(feature=features))
-                     .SerializeToString())
+        writers[written % num_shards].write(
+            tf.train.Example(features=tf.train.Features(feature=features)).SerializeToString())
         written += 1
         if written % step == 0:
             logger.info("caching %s: %d/%d images", directory.name, written, len(examples))
-    if writer:
+    for writer in writers:
         writer.close()
     if not written:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -110,6 +115,9 @@ def write_cache(dataset, config, directory: pathlib.Path) -> pathlib.Path:
     manifest = {"version": _VERSION, "records": written, "expected": len(examples),
                 "base_size": config.base_size, "shards": shards}
     (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=1))
+    if (directory / _MANIFEST).is_file():  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+        return directory
     shutil.rmtree(directory, ignore_errors=True)
     os.replace(tmp, directory)
     logger.info("cached %d images in %d shards under %s (%d failed to decode)", written,
@@ -152,8 +160,11 @@ def cached_records(dataset, config, shuffle: bool):
     ds = tf.data.Dataset.from_tensor_slices(files)
     if shuffle:
         ds = ds.shuffle(len(files), seed=config.seed, reshuffle_each_iteration=True)
-    ds = ds.interleave(tf.data.TFRecordDataset, cycle_length=min(4, len(files)),
-                       num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        ds = ds.interleave(tf.data.TFRecordDataset, cycle_length=min(4, len(files)),
+                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    else:  # round-robin over all shards gives back the index order
+        ds = ds.interleave(tf.data.TFRecordDataset, cycle_length=len(files), block_length=1,
+                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if shuffle:
         ds = ds.shuffle(min(manifest["records"], 2048), seed=config.seed,
                         reshuffle_each_iteration=True)

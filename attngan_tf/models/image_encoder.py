@@ -13,6 +13,7 @@ from ..config import ImageEncoderConfig
 from .blocks import PACKAGE, ConfigModel
 from .checks import check_rank
 from .inception import InceptionV3Trunk
+from .small_cnn import SmallCNNTrunk
 
 logger = logging.getLogger(__name__)
 _random_init_reported = False
@@ -43,13 +44,16 @@ def resize_bilinear(images, size: int, align_corners: bool):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class ImageEncoder(ConfigModel):
-    """Inception-v3 features projected into the common text–image space.
+    """CNN features projected into the common text–image space.
 
-    Images are resized bilinearly to 299×299 (no other normalisation, as the
-    reference), passed through the frozen Inception-v3 trunk; the 17×17×768
-    ``Mixed_6e`` map is projected by a 1×1 conv to ``region_features`` and the
-    pooled 2048-d ``Mixed_7c`` vector by a dense layer to ``cnn_code``. Only
-    these two heads are trainable.
+    Images are resized bilinearly to ``image_size`` (299 for Inception; no
+    other normalisation, as the reference) and passed through the trunk; the
+    region map (Inception: 17×17×768 ``Mixed_6e``) is projected by a 1×1 conv to
+    ``region_features`` and the pooled global map (2048-d ``Mixed_7c``) by a
+    dense layer to ``cnn_code``. With the paper's settings only these two heads
+    train; ``config.train_trunk`` trains the trunk too (its BatchNorm then
+    runs in training mode when ``training=True``), and ``config.trunk =
+    "small_cnn"`` swaps Inception for :class:`SmallCNNTrunk`.
 
     Args:
         config: :class:`ImageEncoderConfig`.
@@ -65,7 +69,8 @@ class ImageEncoder(ConfigModel):
         images: ``[B, H, W, 3]`` in [-1, 1] (any size; 256×256 in AttnGAN).
 
     Returns:
-        region_features: ``[B, 17, 17, embedding_dim]``.
+        region_features: ``[B, R, R, embedding_dim]`` (R = 17 for Inception,
+            ``image_size / 4`` for the small CNN).
         cnn_code: ``[B, embedding_dim]``.
     """
 
@@ -76,21 +81,31 @@ class ImageEncoder(ConfigModel):
         super().__init__(config, **kwargs)
         config = self.config
         self.trunk_weights = trunk_weights
-        self.trunk = InceptionV3Trunk(name="inception")
-        self.trunk.trainable = False
+        if config.trunk == "small_cnn":
+            if trunk_weights is not None:
+                raise ValueError("trunk_weights: pretrained weights exist only for the "
+                                 "inception_v3 trunk")
+            self.trunk = SmallCNNTrunk(config.trunk_width, name="small_cnn")
+        else:
+            self.trunk = InceptionV3Trunk(name="inception")
+        self.trunk.trainable = config.train_trunk
         head_init = keras.initializers.RandomUniform(-0.1, 0.1)
         self.region_projection = keras.layers.Conv2D(
             config.embedding_dim, 1, use_bias=False, kernel_initializer=head_init,
             name="region_projection")
         self.code_projection = keras.layers.Dense(
             config.embedding_dim, kernel_initializer=head_init, name="code_projection")
-        if trunk_weights is None and _report_init:
+        if trunk_weights is None and _report_init and config.trunk == "inception_v3":
             _report_random_init()
 
     def build(self, input_shape=None):
         self.trunk.build()
-        self.region_projection.build((None, 17, 17, 768))
-        self.code_projection.build((None, 2048))
+        if isinstance(self.trunk, SmallCNNTrunk):
+            region_channels, global_channels = self.trunk.region_channels, self.trunk.global_channels
+        else:
+            region_channels, global_channels = 768, 2048
+        self.region_projection.build((None, None, None, region_channels))
+        self.code_projection.build((None, global_channels))
         if self.trunk_weights is not None:
             load_trunk_weights(self.trunk, self.trunk_weights)
 
@@ -101,9 +116,10 @@ class ImageEncoder(ConfigModel):
         size = self.config.image_size
         x = resize_bilinear(ops.cast(images, self.compute_dtype), size,
                             self.config.resize_align_corners)
-        mixed_6e, mixed_7c = self.trunk(x, training=False)
-        region_features = self.region_projection(mixed_6e)
-        cnn_code = self.code_projection(ops.mean(mixed_7c, axis=(1, 2)))
+        trunk_training = training if self.config.train_trunk else False
+        region_map, global_map = self.trunk(x, training=trunk_training)
+        region_features = self.region_projection(region_map)
+        cnn_code = self.code_projection(ops.mean(global_map, axis=(1, 2)))
         return region_features, cnn_code
 
     @classmethod

@@ -112,9 +112,13 @@ class Vocabulary:
         return cls(data["words"])
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
-        """Writes the vocabulary as JSON; a directory gets ``vocabulary.json``."""
+        """Writes the vocabulary as JSON.
+
+        A path ending in ``.json`` is the file; any other path is a directory
+        (created if needed) that gets ``vocabulary.json``.
+        """
         path = pathlib.Path(path)
-        if path.is_dir():
+        if path.suffix != ".json":
             path = path / VOCABULARY_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": _FORMAT, "version": _VERSION, "words": list(self._words)}

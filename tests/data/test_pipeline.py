@@ -147,3 +147,13 @@ def test_pass_summary_logged_once_per_pass(cub_dataset, caplog):
     assert len(messages) == 2
     assert "pass 1: 6 examples delivered, 0 failed to decode" in messages[0]
     assert "pass 2" in messages[1]
+
+
+def test_partial_iteration_does_not_leak_into_the_next_pass_summary(cub_dataset, caplog):
+    ds = cub_dataset.to_tf_dataset(PipelineConfig(batch_size=2, words_num=6, training=False))
+    next(iter(ds))
+    with caplog.at_level(logging.INFO, logger="attngan_tf.data"):
+        for _ in ds:
+            pass
+    messages = [r.message for r in caplog.records if "examples delivered" in r.message]
+    assert len(messages) == 1 and "6 examples delivered, 0 failed to decode" in messages[0]

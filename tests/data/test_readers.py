@@ -96,3 +96,19 @@ def test_folder_without_subfolders_has_unique_negative_classes(tmp_path):
     assert all(i < 0 for i in ids) and len(set(ids)) == 4
     with pytest.raises(DataError, match="images"):
         read_folder(tmp_path / "images")
+
+
+def test_coco_vocabulary_prefers_reference_captions_pickle(tmp_path):
+    root = fixtures.write_coco(tmp_path)
+    words = ["<end>", "zebra", "this", "red"]
+    with open(root / "captions.pickle", "wb") as f:
+        pickle.dump([[], [], dict(enumerate(words)), {w: i for i, w in enumerate(words)}], f,
+                    protocol=2)
+    assert coco_vocabulary(root).words == tuple(words)
+
+
+def test_folder_keys_stay_unique_when_names_collide(tmp_path):
+    root = fixtures.write_folder(tmp_path, count=2, classes=False)
+    (root / "images" / "000.jpg").write_bytes((root / "images" / "001.jpg").read_bytes())
+    keys = [e.key for e in read_folder(root).examples]
+    assert sorted(keys) == ["000.jpg", "000.png", "001"]

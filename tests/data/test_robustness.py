@@ -106,3 +106,28 @@ def test_folder_reader_skips_missing_and_empty_captions(tmp_path):
     assert len(index) == 4
     assert index.problems.skipped == {"missing caption file": 1, "empty caption file": 1}
     np.testing.assert_array_equal(sorted({e.class_id for e in index.examples}), [1, 2])
+
+
+def test_trailing_bytes_after_jpeg_end_are_not_truncation_but_thin_images_are_skipped(tmp_path):
+    root = fixtures.write_cub(tmp_path / "cub", train=3, test=1)
+    names = [e.key for e in read_cub(root, "train", check_images=False).examples]
+    with open(image_path(root, names[0]), "ab") as f:
+        f.write(b"\x00" * 4096)  # camera-style trailer after the end marker
+    from PIL import Image
+    Image.new("RGB", (300, 10), "red").save(image_path(root, names[1]), "JPEG")
+    index = read_cub(root, "train")
+    assert [e.key for e in index.examples] == [names[0], names[2]]
+    assert index.problems.skipped == {"image too small or too thin": 1}
+
+
+def test_only_non_ascii_caption_lines_keep_their_slot(tmp_path):
+    root = fixtures.write_cub(tmp_path / "cub", train=2, test=1)
+    name = read_cub(root, "train", check_images=False).examples[0].key
+    (root / "text" / f"{name}.txt").write_text("ñéü ößç\nthe bird is red\n", encoding="utf-8")
+    index = read_cub(root, "train")
+    assert index.examples[0].captions == ("ñéü ößç", "the bird is red")
+    dataset = CaptionDataset(index, cub_vocabulary(root))
+    assert len(dataset.caption_ids[0]) == 1
+    assert dataset.index.problems.repaired["caption without known words dropped"] == 1
+    assert "caption without known words dropped" not in index.problems.repaired, \
+        "the caller's index must not be changed"

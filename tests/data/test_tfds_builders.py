@@ -63,3 +63,18 @@ def test_synbirds_tiny_renders_locally(tmp_path):
     assert r["image"].shape == (256, 256, 3) and len(r["captions"]) == 10
     assert set(r["attributes"]) == {"crown", "wing", "body", "tail", "beak", "size", "background"}
     assert np.all(r["crop"] == [0, 0, 256, 256])
+
+
+def test_builder_skips_images_that_fail_to_decode(tmp_path, monkeypatch):
+    root = fixtures.write_cub(tmp_path / "birds", train=3, test=1)
+    builders = attngan_tf.data.tfds_builders
+    real = builders._image_value
+
+    def flaky(path):
+        if path.endswith("_0001.jpg"):
+            raise OSError("broken data stream")
+        return real(path)
+
+    monkeypatch.setattr(builders, "_image_value", flaky)
+    records = list(tfds.as_numpy(load("cub", tmp_path / "tfds", root)))
+    assert sorted(r["key"].decode().split("_")[-1] for r in records) == ["0000", "0002"]

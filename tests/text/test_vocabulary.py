@@ -61,3 +61,10 @@ def test_reference_pickle_ids_are_kept_exactly(tmp_path):
     path.write_bytes(b"not a pickle")
     with pytest.raises(ValueError, match="captions.pickle"):
         Vocabulary.from_reference_pickle(path)
+
+
+def test_save_into_a_new_directory(tmp_path):
+    vocab = Vocabulary.build([["x"]])
+    path = vocab.save(tmp_path / "new" / "run")
+    assert path == tmp_path / "new" / "run" / "vocabulary.json"
+    assert Vocabulary.load(tmp_path / "new" / "run") == vocab

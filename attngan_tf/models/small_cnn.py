@@ -1,0 +1,64 @@
+"""A small CNN trunk for DAMSM's image encoder on small images (``trunk="small_cnn"``).
+
+Not part of the paper: a stand-in for Inception-v3 when no pretrained weights
+are available and the encoder must be trained from scratch on a CPU (SynBirds,
+small custom data). Four 3×3 conv layers (BatchNorm, LeakyReLU 0.2), the last
+three with stride 2; channels ``w, 2w, 4w, 8w``::
+
+    [B, S, S, 3] -> ... -> region map [B, S/4, S/4, 4w] -> global map [B, S/8, S/8, 8w]
+
+The region map plays the role of Inception's ``Mixed_6e`` (word-region
+matching), the pooled global map that of ``Mixed_7c`` (the image code).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from .blocks import PACKAGE, batch_norm
+
+__all__ = ["SmallCNNTrunk"]
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SmallCNNTrunk(keras.layers.Layer):
+    """``images [B, S, S, 3] -> (region_map [B, S/4, S/4, 4w], global_map [B, S/8, S/8, 8w])``.
+
+    Args:
+        width: channels of the first layer (``w``).
+    """
+
+    def __init__(self, width: int = 32, **kwargs):
+        super().__init__(**kwargs)
+        self.width = width
+        self.convs, self.norms = [], []
+        for i, (mult, stride) in enumerate(((1, 1), (2, 2), (4, 2), (8, 2))):
+            self.convs.append(keras.layers.Conv2D(width * mult, 3, strides=stride, padding="same",
+                                                  use_bias=False, name=f"conv{i}"))
+            self.norms.append(batch_norm(f"bn{i}"))
+
+    @property
+    def region_channels(self) -> int:
+        return 4 * self.width
+
+    @property
+    def global_channels(self) -> int:
+        return 8 * self.width
+
+    def build(self, input_shape=None):
+        channels = 3
+        for conv, norm in zip(self.convs, self.norms):
+            conv.build((None, None, None, channels))
+            channels = conv.filters
+            norm.build((None, None, None, channels))
+
+    def call(self, images, training=None):
+        x = images
+        outputs = []
+        for conv, norm in zip(self.convs, self.norms):
+            x = keras.ops.leaky_relu(norm(conv(x), training=training), 0.2)
+            outputs.append(x)
+        return outputs[2], outputs[3]
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}
