@@ -5,6 +5,7 @@ Usage::
     attngan info --preset birds       # parameter counts of every network
     attngan parity FILE.npz           # compare with the original PyTorch outputs
     attngan data --source synbirds    # read (render) a dataset, summarise it, time a batch
+    attngan train-damsm --dataset synbirds --out runs/damsm [--epochs N] [--max-minutes M]
 
 Subcommands are the first positional argument; flags are absl flags.
 """
@@ -37,6 +38,14 @@ flags.DEFINE_integer("synbirds_train", 10_000, "data: SynBirds training images."
 flags.DEFINE_integer("synbirds_test", 2_000, "data: SynBirds test images.")
 flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch.")
 flags.DEFINE_string("vocabulary_out", None, "data: also save the vocabulary here.")
+flags.DEFINE_enum("dataset", "synbirds", ["cub", "coco", "folder", "synbirds"],
+                  "train-damsm: dataset source.")
+flags.DEFINE_string("out", None, "train-damsm: output directory (re-run to resume).")
+flags.DEFINE_integer("epochs", 600, "train-damsm: epochs (the reference's 600 by default).")
+flags.DEFINE_float("max_minutes", None, "train-damsm: stop after the epoch that passes this.")
+flags.DEFINE_string("trunk_weights", None, "train-damsm: local Inception-v3 weights file.")
+flags.DEFINE_integer("eval_every", 1, "train-damsm: epochs between test R-precision runs.")
+flags.DEFINE_integer("seed", 0, "train-damsm: random seed.")
 
 
 def _info(args: list[str]) -> int:
@@ -95,10 +104,32 @@ def _data(args: list[str]) -> int:
     return 0
 
 
+def _train_damsm(args: list[str]) -> int:
+    """Trains (or resumes) DAMSM text and image encoders; reports R-precision."""
+    if args:
+        raise app.UsageError(f"train-damsm takes no positional arguments, got {args}")
+    if not FLAGS.out:
+        raise app.UsageError("train-damsm needs --out DIR")
+    from .training import DamsmRun, train_damsm
+
+    preset = FLAGS.preset if FLAGS["preset"].present else None
+    run = DamsmRun(dataset=FLAGS.dataset, out=FLAGS.out, data_dir=FLAGS.data_dir, preset=preset,
+                   epochs=FLAGS.epochs,
+                   batch_size=FLAGS.batch_size if FLAGS["batch_size"].present else 48,
+                   max_minutes=FLAGS.max_minutes, trunk_weights=FLAGS.trunk_weights,
+                   eval_every=FLAGS.eval_every, seed=FLAGS.seed,
+                   verbose=1 if sys.stdout.isatty() else 2,
+                   synbirds={"num_train": FLAGS.synbirds_train,
+                             "num_test": FLAGS.synbirds_test})
+    train_damsm(run)
+    return 0
+
+
 COMMANDS = {
     "info": _info,
     "parity": _parity,
     "data": _data,
+    "train-damsm": _train_damsm,
 }
 
 
@@ -126,14 +157,25 @@ def _main(argv: list[str]) -> int:
         return 1
 
 
+def _underscore_flags(argv: list[str]) -> list[str]:
+    """Accepts ``--data-dir`` as well as absl's ``--data_dir``."""
+    out = []
+    for arg in argv:
+        if arg.startswith("--") and len(arg) > 2:
+            name, sep, value = arg[2:].partition("=")
+            arg = "--" + name.replace("-", "_") + sep + value
+        out.append(arg)
+    return out
+
+
 def main() -> None:
     """Console-script entry point (``attngan``)."""
-    app.run(_main)
+    app.run(_main, argv=_underscore_flags(sys.argv))
 
 
 def run_subcommand(name: str, args: list[str]) -> None:
     """Runs one subcommand as if called as ``attngan NAME ARGS`` (exits)."""
-    app.run(_main, argv=[sys.argv[0], name, *args])
+    app.run(_main, argv=_underscore_flags([sys.argv[0], name, *args]))
 
 
 if __name__ == "__main__":

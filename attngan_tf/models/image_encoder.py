@@ -119,7 +119,11 @@ class ImageEncoder(ConfigModel):
         trunk_training = training if self.config.train_trunk else False
         region_map, global_map = self.trunk(x, training=trunk_training)
         region_features = self.region_projection(region_map)
-        cnn_code = self.code_projection(ops.mean(global_map, axis=(1, 2)))
+        if isinstance(self.trunk, SmallCNNTrunk):
+            pooled = self.trunk.pool(global_map)
+        else:
+            pooled = ops.mean(global_map, axis=(1, 2))
+        cnn_code = self.code_projection(pooled)
         return region_features, cnn_code
 
     @classmethod

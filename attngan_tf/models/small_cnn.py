@@ -8,7 +8,10 @@ three with stride 2; channels ``w, 2w, 4w, 8w``::
     [B, S, S, 3] -> ... -> region map [B, S/4, S/4, 4w] -> global map [B, S/8, S/8, 8w]
 
 The region map plays the role of Inception's ``Mixed_6e`` (word-region
-matching), the pooled global map that of ``Mixed_7c`` (the image code).
+matching), the pooled global map that of ``Mixed_7c`` (the image code). The
+image encoder pools the global map by mean *and* max (``global_channels`` =
+16w): small parts such as a beak cover a few cells and would be diluted by a
+mean alone.
 """
 
 from __future__ import annotations
@@ -43,7 +46,13 @@ class SmallCNNTrunk(keras.layers.Layer):
 
     @property
     def global_channels(self) -> int:
-        return 8 * self.width
+        """Size of the pooled global vector (mean and max of the 8w-channel map)."""
+        return 16 * self.width
+
+    def pool(self, global_map):
+        """``[B, h, w, 8w] -> [B, 16w]``: mean and max over positions."""
+        return keras.ops.concatenate([keras.ops.mean(global_map, axis=(1, 2)),
+                                      keras.ops.max(global_map, axis=(1, 2))], axis=-1)
 
     def build(self, input_shape=None):
         channels = 3

@@ -1,0 +1,142 @@
+"""Keras callbacks for training: checkpoints, time limit, R-precision, attention images."""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["CheckpointCallback", "TimeLimit", "RPrecisionCallback", "AttentionImages",
+           "make_checkpoint_manager"]
+
+logger = logging.getLogger("attngan_tf.training")
+
+
+def make_checkpoint_manager(directory, model: keras.Model, max_to_keep: int = 3):
+    """``(manager, epoch_variable)`` over model, optimizer, step and epoch.
+
+    The optimizer's variables are created first so a restore fills them.
+    """
+    model.optimizer.build(model.trainable_variables)
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer,
+                                     step=model.optimizer.iterations, epoch=epoch)
+    manager = tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=max_to_keep)
+    return manager, epoch
+
+
+class CheckpointCallback(keras.callbacks.Callback):
+    """Saves model, optimizer, step and epoch after every epoch."""
+
+    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable):
+        super().__init__()
+        self.manager, self.epoch = manager, epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.assign(epoch + 1)
+        path = self.manager.save()
+        logger.info("epoch %d: checkpoint %s", epoch + 1, path)
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training after the epoch during which ``minutes`` have passed."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.seconds = minutes * 60.0
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.monotonic() - self.start >= self.seconds:
+            logger.info("time limit of %.1f min reached after epoch %d", self.seconds / 60, epoch + 1)
+            self.model.stop_training = True
+
+
+class RPrecisionCallback(keras.callbacks.Callback):
+    """Adds ``val_r_precision`` (the paper's R-precision@1 on a split) to the logs.
+
+    Args:
+        dataset: the evaluation pipeline (one caption per image).
+        every: epochs between evaluations.
+        runs: draws of mismatched captions per evaluation.
+    """
+
+    def __init__(self, dataset, every: int = 1, runs: int = 1, seed: int = 0):
+        super().__init__()
+        self.dataset, self.every, self.runs, self.seed = dataset, every, runs, seed
+        self.history: list[tuple[int, float]] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        from ..metrics import r_precision
+
+        result = r_precision(self.model, self.dataset, runs=self.runs, seed=self.seed, verbose=0)
+        self.history.append((epoch + 1, result.mean))
+        if logs is not None:
+            logs["val_r_precision"] = result.mean
+        print(f"epoch {epoch + 1}: test {result}", flush=True)
+
+
+def _overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """``image [S, S, 3]`` in [-1, 1] blended with a red heat map of ``attention [R, R]``."""
+    size = image.shape[0]
+    heat = tf.image.resize(attention[..., None], [size, size], method="bilinear").numpy()[..., 0]
+    heat = heat / max(float(heat.max()), 1e-8)
+    base = (image + 1.0) / 2.0
+    red = np.stack([np.ones_like(heat), np.zeros_like(heat), np.zeros_like(heat)], -1)
+    return np.clip(0.45 * base + 0.55 * (heat[..., None] * red + (1 - heat[..., None]) * base),
+                   0, 1)
+
+
+class AttentionImages(keras.callbacks.Callback):
+    """Writes word-to-region attention maps of a few real captions to TensorBoard.
+
+    Every ``every`` epochs, one image per example: the picture followed by the
+    attention of each of its first ``max_words`` words (the caption is written
+    as text next to it).
+
+    Args:
+        log_dir: TensorBoard directory.
+        batch: a pipeline batch of real images and captions.
+        vocabulary: to print the words.
+    """
+
+    def __init__(self, log_dir, batch, vocabulary, every: int = 5, examples: int = 4,
+                 max_words: int = 8):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(str(pathlib.Path(log_dir) / "attention"))
+        self.batch = {k: v[:examples] if not isinstance(v, tuple) else tuple(x[:examples]
+                                                                             for x in v)
+                      for k, v in batch.items()}
+        self.vocabulary, self.every, self.max_words = vocabulary, every, max_words
+
+    def render(self) -> tuple[np.ndarray, list[str]]:
+        out = self.model(self.batch, training=False)
+        attention = self.model.compute_losses(out)["attention"].numpy()
+        images = self.model._images(self.batch).numpy()
+        rows, texts = [], []
+        for image, att, ids, n in zip(images, attention, self.batch["captions"].numpy(),
+                                      self.batch["lengths"].numpy()):
+            words = self.vocabulary.decode(ids[:n])[: self.max_words]
+            tiles = [(image + 1) / 2] + [_overlay(image, att[..., t]) for t in range(len(words))]
+            tiles += [np.zeros_like(tiles[0])] * (self.max_words + 1 - len(tiles))
+            rows.append(np.concatenate(tiles, axis=1))
+            texts.append(" ".join(words))
+        return np.concatenate(rows, axis=0), texts
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        grid, texts = self.render()
+        with self.writer.as_default(step=epoch + 1):
+            tf.summary.image("word_attention", grid[None].astype(np.float32))
+            tf.summary.text("captions", "\n\n".join(f"{i}: {t}" for i, t in enumerate(texts)))
+        self.writer.flush()

@@ -1,0 +1,138 @@
+"""DAMSM pretraining end to end: data, model, checkpoints, evaluation, export.
+
+``train_damsm(...)`` is what ``attngan train-damsm`` runs. Its output
+directory holds ``config.json`` and ``vocabulary.json`` (written first),
+``checkpoints/`` (model, optimizer, step and epoch after every epoch),
+``logs/`` (TensorBoard scalars and attention images), ``r_precision.json``
+and ``damsm/`` (the exported encoders, see :meth:`DAMSM.export`). Running the
+same command again resumes from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import pathlib
+
+import keras
+
+from ..config import AttnGANConfig, get_preset
+from ..data import PipelineConfig, load_dataset
+from ..metrics import r_precision
+from ..models.damsm import DAMSM
+from .callbacks import (AttentionImages, CheckpointCallback, RPrecisionCallback, TimeLimit,
+                        make_checkpoint_manager)
+
+__all__ = ["DamsmRun", "train_damsm", "DEFAULT_PRESETS"]
+
+logger = logging.getLogger("attngan_tf.training")
+
+#: Model preset used for each data source unless one is named.
+DEFAULT_PRESETS = {"synbirds": "synbirds", "cub": "birds", "coco": "coco", "folder": "birds"}
+_TEST_SPLIT = {"synbirds": "test", "cub": "test", "coco": "test", "folder": "test"}
+
+
+@dataclasses.dataclass(frozen=True)
+class DamsmRun:
+    """Options of one DAMSM training run (the CLI flags)."""
+
+    dataset: str
+    out: str
+    data_dir: str | None = None
+    preset: str | None = None
+    epochs: int = 600
+    batch_size: int = 48
+    max_minutes: float | None = None
+    trunk_weights: str | None = None
+    eval_every: int = 1
+    attention_every: int = 5
+    final_runs: int = 10
+    seed: int = 0
+    verbose: int = 1
+    synbirds: dict | None = None
+    jit_compile: bool = False  # XLA: no faster on CPU here, and NaN losses (not investigated)
+
+
+def _config(run: DamsmRun, vocab_size: int) -> AttnGANConfig:
+    config = get_preset(run.preset or DEFAULT_PRESETS[run.dataset])
+    return config.replace(text=config.text.replace(vocab_size=vocab_size))
+
+
+def _check_resume(out: pathlib.Path, config: AttnGANConfig, vocabulary) -> None:
+    saved = out / "config.json"
+    if saved.is_file():
+        previous = AttnGANConfig.from_json(saved.read_text())
+        if previous != config:
+            raise ValueError(f"{out}: holds a run with a different configuration; "
+                             "use a new --out directory")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        saved.write_text(config.to_json(indent=1))
+    vocab_file = out / "vocabulary.json"
+    if vocab_file.is_file():
+        from ..text import Vocabulary
+        if Vocabulary.load(vocab_file) != vocabulary:
+            raise ValueError(f"{out}: holds a run with a different vocabulary")
+    else:
+        vocabulary.save(vocab_file)
+
+
+def train_damsm(run: DamsmRun) -> dict:
+    """Trains (or resumes) a DAMSM; returns a summary dict (also ``r_precision.json``)."""
+    out = pathlib.Path(run.out)
+    keras.utils.set_random_seed(run.seed)
+    split_kwargs = {"synbirds": run.synbirds} if run.dataset == "synbirds" else {}
+    train = load_dataset(run.dataset, run.data_dir, "train", **split_kwargs)
+    test = load_dataset(run.dataset, run.data_dir, _TEST_SPLIT[run.dataset],
+                        vocabulary=train.vocabulary, **split_kwargs)
+    config = _config(run, len(train.vocabulary))
+    _check_resume(out, config, train.vocabulary)
+
+    batch_size = run.batch_size
+    if len(train) < batch_size:
+        logger.warning("only %d training images: batch size %d lowered to %d", len(train),
+                       batch_size, len(train))
+        batch_size = len(train)
+    images = config.image_encoder.image_size
+    branch_num = 1 if images <= 64 else (2 if images <= 128 else 3)
+    pipeline = PipelineConfig(branch_num=branch_num, words_num=config.text.words_num,
+                              batch_size=batch_size, seed=run.seed)
+    # Keys (strings) are not needed to train; without them the step can be XLA-compiled.
+    train_ds = train.to_tf_dataset(pipeline).map(
+        lambda b: {k: v for k, v in b.items() if k != "keys"})
+    test_ds = test.to_tf_dataset(dataclasses.replace(pipeline, training=False))
+
+    damsm = DAMSM(config, trunk_weights=run.trunk_weights)
+    damsm.build()
+    damsm.compile(jit_compile=run.jit_compile)
+    manager, epoch = make_checkpoint_manager(out / "checkpoints", damsm)
+    if manager.latest_checkpoint:
+        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        logger.warning("resuming from %s (epoch %d)", manager.latest_checkpoint, int(epoch))
+    initial_epoch = int(epoch)
+
+    r_callback = RPrecisionCallback(test_ds, every=run.eval_every, seed=run.seed)
+    callbacks = [CheckpointCallback(manager, epoch), r_callback,
+                 keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
+                 AttentionImages(out / "logs", next(iter(test_ds)), train.vocabulary,
+                                 every=run.attention_every)]
+    if run.max_minutes is not None:
+        callbacks.append(TimeLimit(run.max_minutes))
+    if initial_epoch < run.epochs:
+        try:
+            damsm.fit(train_ds, epochs=run.epochs, initial_epoch=initial_epoch,
+                      callbacks=callbacks, verbose=run.verbose)
+        except KeyboardInterrupt:
+            print(f"interrupted; run the same command again to resume from epoch {int(epoch)}")
+            raise
+    result = r_precision(damsm, test_ds, runs=run.final_runs, seed=run.seed,
+                         verbose=run.verbose)
+    print(f"final test {result}")
+    summary = {"epochs": int(epoch), "r_precision_mean": result.mean,
+               "r_precision_std": result.std, "runs": list(result.runs),
+               "curve": [{"epoch": e, "r_precision": r} for e, r in r_callback.history]}
+    (out / "r_precision.json").write_text(json.dumps(summary, indent=1))
+    damsm.export(out / "damsm", train.vocabulary)
+    print(f"exported the encoders and vocabulary to {out / 'damsm'}")
+    return summary
