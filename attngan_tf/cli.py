@@ -6,6 +6,8 @@ Usage::
     attngan parity FILE.npz           # compare with the original PyTorch outputs
     attngan data --source synbirds    # read (render) a dataset, summarise it, time a batch
     attngan train-damsm --dataset synbirds --out runs/damsm [--epochs N] [--max-minutes M]
+    attngan train --dataset synbirds --damsm runs/damsm/damsm --out runs/attngan [--max-minutes M]
+    attngan demo [--out runs/demo]    # the main job: SynBirds, DAMSM, AttnGAN, samples
 
 Subcommands are the first positional argument; flags are absl flags.
 """
@@ -41,11 +43,20 @@ flags.DEFINE_string("vocabulary_out", None, "data: also save the vocabulary here
 flags.DEFINE_enum("dataset", "synbirds", ["cub", "coco", "folder", "synbirds"],
                   "train-damsm: dataset source.")
 flags.DEFINE_string("out", None, "train-damsm: output directory (re-run to resume).")
-flags.DEFINE_integer("epochs", 600, "train-damsm: epochs (the reference's 600 by default).")
-flags.DEFINE_float("max_minutes", None, "train-damsm: stop after the epoch that passes this.")
+flags.DEFINE_integer("epochs", 600,
+                     "train-damsm, train: epochs (the reference's 600 by default).")
+flags.DEFINE_float("max_minutes", None,
+                   "train-damsm, train: stop after the epoch that passes this.")
 flags.DEFINE_string("trunk_weights", None, "train-damsm: local Inception-v3 weights file.")
 flags.DEFINE_integer("eval_every", 1, "train-damsm: epochs between test R-precision runs.")
-flags.DEFINE_integer("seed", 0, "train-damsm: random seed.")
+flags.DEFINE_integer("seed", 0, "train-damsm, train: random seed.")
+flags.DEFINE_string("damsm", None, "train: directory of an exported DAMSM (train-damsm's OUT/damsm).")
+flags.DEFINE_integer("steps_per_epoch", None,
+                     "train: steps per epoch (default: one pass over the training images).")
+flags.DEFINE_integer("checkpoint_every", 500, "train: steps between checkpoints (and every epoch).")
+flags.DEFINE_integer("sample_every", 200, "train: steps between TensorBoard sample grids.")
+flags.DEFINE_float("damsm_minutes", 4.0, "demo: DAMSM training time.")
+flags.DEFINE_float("gan_minutes", 6.0, "demo: AttnGAN training time.")
 
 
 def _info(args: list[str]) -> int:
@@ -125,11 +136,50 @@ def _train_damsm(args: list[str]) -> int:
     return 0
 
 
+def _train(args: list[str]) -> int:
+    """Trains (or resumes) AttnGAN against a pretrained DAMSM; writes samples."""
+    if args:
+        raise app.UsageError(f"train takes no positional arguments, got {args}")
+    if not FLAGS.out or not FLAGS.damsm:
+        raise app.UsageError("train needs --damsm DIR and --out DIR")
+    from .training import GanRun, train_attngan
+    from .training.damsm import DEFAULT_PRESETS
+
+    preset = FLAGS.preset if FLAGS["preset"].present else DEFAULT_PRESETS[FLAGS.dataset]
+    run = GanRun(dataset=FLAGS.dataset, out=FLAGS.out, damsm=FLAGS.damsm,
+                 data_dir=FLAGS.data_dir, preset=preset,
+                 epochs=FLAGS.epochs, steps_per_epoch=FLAGS.steps_per_epoch,
+                 batch_size=FLAGS.batch_size, max_minutes=FLAGS.max_minutes,
+                 checkpoint_every=FLAGS.checkpoint_every, sample_every=FLAGS.sample_every,
+                 seed=FLAGS.seed, verbose=1 if sys.stdout.isatty() else 2,
+                 synbirds={"num_train": FLAGS.synbirds_train,
+                           "num_test": FLAGS.synbirds_test})
+    train_attngan(run)
+    return 0
+
+
+def _demo(args: list[str]) -> int:
+    """The main job: SynBirds, DAMSM, AttnGAN, samples (about 12 min on 2 CPU cores)."""
+    if args:
+        raise app.UsageError(f"demo takes no positional arguments, got {args}")
+    from .training.demo import DemoRun, run_demo
+
+    run = DemoRun(out=FLAGS.out or "runs/demo", data_dir=FLAGS.data_dir,
+                  damsm_minutes=FLAGS.damsm_minutes, gan_minutes=FLAGS.gan_minutes,
+                  seed=FLAGS.seed, verbose=1 if sys.stdout.isatty() else 2,
+                  synbirds={"num_train": FLAGS.synbirds_train,
+                            "num_test": FLAGS.synbirds_test})
+    run_demo(run)
+    return 0
+
+
 COMMANDS = {
     "info": _info,
     "parity": _parity,
     "data": _data,
     "train-damsm": _train_damsm,
+    "train": _train,
+    "demo": _demo,
 }
 
 

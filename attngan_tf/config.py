@@ -111,8 +111,8 @@ class ImageEncoderConfig(_DictMixin):
 
     ``trunk="inception_v3"`` is the paper's: images resized to 299 px, a
     frozen Inception-v3 (pretrained weights from a local file), 17×17 regions.
-    ``trunk="small_cnn"`` is a built-in four-layer CNN for small images
-    (``image_size`` px, regions at 1/4 of that), meant to be trained from
+    ``trunk="small_cnn"`` is a built-in five-layer CNN for small images
+    (``image_size`` px, regions at 1/8 of that), meant to be trained from
     scratch on a CPU when no pretrained Inception weights are available.
     """
 

@@ -31,3 +31,13 @@ def test_data_command_reports_a_missing_directory(tmp_path):
          str(tmp_path / "nothing")], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 1 and str(tmp_path / "nothing") in proc.stderr
     assert "attngan data: error:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_train_command_needs_a_damsm_and_reports_a_bad_one(tmp_path):
+    base = [sys.executable, "-m", "attngan_tf", "train", "--out", str(tmp_path / "run")]
+    proc = subprocess.run(base, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1 and "needs --damsm DIR and --out DIR" in proc.stderr
+    proc = subprocess.run(base + ["--damsm", str(tmp_path / "nothing")], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1 and "not an exported DAMSM" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,6 +1,7 @@
 """The AttnGAN networks (channels-last Keras 3 models)."""
 
 from .attention import WordAttention
+from .attngan import AttnGAN, load_attngan, save_attngan
 from .damsm import DAMSM, damsm_learning_rate, load_damsm
 from .discriminator import (ConditionalLogits, ConvBlock, Discriminator, UnconditionalLogits,
                             build_discriminators)
@@ -11,6 +12,9 @@ from .small_cnn import SmallCNNTrunk
 from .text_encoder import LSTMCell, TextEncoder
 
 __all__ = [
+    "AttnGAN",
+    "load_attngan",
+    "save_attngan",
     "DAMSM",
     "damsm_learning_rate",
     "load_damsm",

@@ -95,6 +95,7 @@ class UpBlock(keras.layers.Layer):
 
     def build(self, input_shape):
         up_shape = (input_shape[0], None, None, input_shape[-1])
+        self.upsample.build(input_shape)
         self.conv.build(up_shape)
         self.bn.build(up_shape[:-1] + (2 * self.filters,))
 

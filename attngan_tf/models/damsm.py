@@ -20,7 +20,6 @@ R-precision over a whole split is :func:`attngan_tf.metrics.r_precision`.
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 
@@ -30,15 +29,16 @@ from keras import ops
 
 from .. import losses
 from ..config import AttnGANConfig
-from ..text.vocabulary import VOCABULARY_FILE, Vocabulary
+from ..text.vocabulary import Vocabulary
 from .blocks import PACKAGE, ConfigModel
 from .image_encoder import ImageEncoder
+from .saving import read_model_directory, write_model_directory
 from .text_encoder import TextEncoder
 
 __all__ = ["DAMSM", "damsm_learning_rate", "load_damsm"]
 
 _METRICS = ("loss", "words_loss0", "words_loss1", "sent_loss0", "sent_loss1", "r_precision")
-CONFIG_FILE = "config.json"
+_WEIGHTS = ("text_encoder.weights.h5", "image_encoder.weights.h5")
 
 
 def damsm_learning_rate(epoch: int, initial: float = 2e-3, decay: float = 0.98,
@@ -184,28 +184,18 @@ class DAMSM(ConfigModel):
 
         :func:`load_damsm` (and the AttnGAN trainer) read this directory back.
         """
-        if len(vocabulary) != self.config.text.vocab_size:
-            raise ValueError(f"vocabulary: {len(vocabulary)} words, but the text encoder has "
-                             f"{self.config.text.vocab_size}")
-        directory = pathlib.Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / CONFIG_FILE).write_text(self.config.to_json(indent=1))
-        vocabulary.save(directory / VOCABULARY_FILE)
-        self.text_encoder.save_weights(str(directory / "text_encoder.weights.h5"))
-        self.image_encoder.save_weights(str(directory / "image_encoder.weights.h5"))
+        directory = write_model_directory(directory, self.config, vocabulary)
+        self.text_encoder.save_weights(str(directory / _WEIGHTS[0]))
+        self.image_encoder.save_weights(str(directory / _WEIGHTS[1]))
         return directory
 
 
 def load_damsm(directory: str | os.PathLike) -> tuple[DAMSM, Vocabulary]:
     """Reads a directory written by :meth:`DAMSM.export`; returns ``(damsm, vocabulary)``."""
+    config, vocabulary = read_model_directory(directory, "an exported DAMSM", _WEIGHTS)
     directory = pathlib.Path(directory)
-    try:
-        config = AttnGANConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text()))
-    except (OSError, ValueError) as e:
-        raise ValueError(f"{directory}: not an exported DAMSM ({e})") from e
-    vocabulary = Vocabulary.load(directory / VOCABULARY_FILE)
     damsm = DAMSM(config)
     damsm.build()
-    damsm.text_encoder.load_weights(str(directory / "text_encoder.weights.h5"))
-    damsm.image_encoder.load_weights(str(directory / "image_encoder.weights.h5"))
+    damsm.text_encoder.load_weights(str(directory / _WEIGHTS[0]))
+    damsm.image_encoder.load_weights(str(directory / _WEIGHTS[1]))
     return damsm, vocabulary

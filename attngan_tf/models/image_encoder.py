@@ -70,7 +70,7 @@ class ImageEncoder(ConfigModel):
 
     Returns:
         region_features: ``[B, R, R, embedding_dim]`` (R = 17 for Inception,
-            ``image_size / 4`` for the small CNN).
+            ``image_size / 8`` for the small CNN).
         cnn_code: ``[B, embedding_dim]``.
     """
 

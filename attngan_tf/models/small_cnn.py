@@ -2,16 +2,17 @@
 
 Not part of the paper: a stand-in for Inception-v3 when no pretrained weights
 are available and the encoder must be trained from scratch on a CPU (SynBirds,
-small custom data). Four 3×3 conv layers (BatchNorm, LeakyReLU 0.2), the last
-three with stride 2; channels ``w, 2w, 4w, 8w``::
+small custom data). Five 3×3 conv layers (BatchNorm, LeakyReLU 0.2), the
+second to fourth with stride 2; channels ``w, 2w, 4w, 8w, 8w``; the last layer
+widens the receptive field to 33 px, the size of a large bird at 64 px::
 
-    [B, S, S, 3] -> ... -> region map [B, S/4, S/4, 4w] -> global map [B, S/8, S/8, 8w]
+    [B, S, S, 3] -> ... -> region map [B, S/8, S/8, 8w] -> global map (the same)
 
 The region map plays the role of Inception's ``Mixed_6e`` (word-region
-matching), the pooled global map that of ``Mixed_7c`` (the image code). The
-image encoder pools the global map by mean *and* max (``global_channels`` =
-16w): small parts such as a beak cover a few cells and would be diluted by a
-mean alone.
+matching; an 8×8 grid at 64 px keeps the all-pairs word loss cheap), the
+pooled map that of ``Mixed_7c`` (the image code). The image encoder pools it by
+mean *and* max (``global_channels`` = 16w): small parts such as a beak cover a
+few cells and would be diluted by a mean alone.
 """
 
 from __future__ import annotations
@@ -25,24 +26,28 @@ __all__ = ["SmallCNNTrunk"]
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class SmallCNNTrunk(keras.layers.Layer):
-    """``images [B, S, S, 3] -> (region_map [B, S/4, S/4, 4w], global_map [B, S/8, S/8, 8w])``.
+    """``images [B, S, S, 3] -> (region_map, global_map)``, both ``[B, S/8, S/8, 8w]``.
 
     Args:
         width: channels of the first layer (``w``).
     """
 
+    #: (channel multiple of ``w``, stride) per layer.
+    LAYERS = ((1, 1), (2, 2), (4, 2), (8, 2), (8, 1))
+
     def __init__(self, width: int = 32, **kwargs):
         super().__init__(**kwargs)
         self.width = width
-        self.convs, self.norms = [], []
-        for i, (mult, stride) in enumerate(((1, 1), (2, 2), (4, 2), (8, 2))):
-            self.convs.append(keras.layers.Conv2D(width * mult, 3, strides=stride, padding="same",
-                                                  use_bias=False, name=f"conv{i}"))
-            self.norms.append(batch_norm(f"bn{i}"))
+        # Assigned as whole lists: TensorFlow checkpoints track a list attribute's
+        # items only when they are in it at assignment.
+        self.convs = [keras.layers.Conv2D(width * mult, 3, strides=stride, padding="same",
+                                          use_bias=False, name=f"conv{i}")
+                      for i, (mult, stride) in enumerate(self.LAYERS)]
+        self.norms = [batch_norm(f"bn{i}") for i in range(len(self.LAYERS))]
 
     @property
     def region_channels(self) -> int:
-        return 4 * self.width
+        return 8 * self.width
 
     @property
     def global_channels(self) -> int:
@@ -63,11 +68,9 @@ class SmallCNNTrunk(keras.layers.Layer):
 
     def call(self, images, training=None):
         x = images
-        outputs = []
         for conv, norm in zip(self.convs, self.norms):
             x = keras.ops.leaky_relu(norm(conv(x), training=training), 0.2)
-            outputs.append(x)
-        return outputs[2], outputs[3]
+        return x, x
 
     def get_config(self):
         return {**super().get_config(), "width": self.width}

@@ -3,6 +3,11 @@
 from .callbacks import (AttentionImages, CheckpointCallback, RPrecisionCallback, TimeLimit,
                         make_checkpoint_manager)
 from .damsm import DamsmRun, train_damsm
+from .gan import (GanCheckpoint, GanRun, NonFiniteLoss, SampleGrid, build_attngan,
+                  make_gan_checkpoint, train_attngan, write_samples)
+from .rundir import check_run_directory
 
-__all__ = ["AttentionImages", "CheckpointCallback", "DamsmRun", "RPrecisionCallback",
-           "TimeLimit", "make_checkpoint_manager", "train_damsm"]
+__all__ = ["AttentionImages", "CheckpointCallback", "DamsmRun", "GanCheckpoint", "GanRun",
+           "NonFiniteLoss", "RPrecisionCallback", "SampleGrid", "TimeLimit", "build_attngan",
+           "check_run_directory", "make_checkpoint_manager", "make_gan_checkpoint",
+           "train_attngan", "train_damsm", "write_samples"]

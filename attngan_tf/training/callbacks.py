@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .checkpoint import make_checkpoint
+
 __all__ = ["CheckpointCallback", "TimeLimit", "RPrecisionCallback", "AttentionImages",
            "make_checkpoint_manager"]
 
@@ -17,14 +19,14 @@ logger = logging.getLogger("attngan_tf.training")
 
 
 def make_checkpoint_manager(directory, model: keras.Model, max_to_keep: int = 3):
-    """``(manager, epoch_variable)`` over model, optimizer, step and epoch.
+    """``(manager, epoch_variable)`` over every variable of model and optimizer (the
+    step is the optimizer's iteration count) and the epoch.
 
     The optimizer's variables are created first so a restore fills them.
     """
     model.optimizer.build(model.trainable_variables)
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-    checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer,
-                                     step=model.optimizer.iterations, epoch=epoch)
+    checkpoint = make_checkpoint(model=model, optimizer=model.optimizer, epoch=epoch)
     manager = tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=max_to_keep)
     return manager, epoch
 

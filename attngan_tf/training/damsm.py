@@ -23,6 +23,7 @@ from ..metrics import r_precision
 from ..models.damsm import DAMSM
 from .callbacks import (AttentionImages, CheckpointCallback, RPrecisionCallback, TimeLimit,
                         make_checkpoint_manager)
+from .rundir import check_run_directory
 
 __all__ = ["DamsmRun", "train_damsm", "DEFAULT_PRESETS"]
 
@@ -59,25 +60,6 @@ def _config(run: DamsmRun, vocab_size: int) -> AttnGANConfig:
     return config.replace(text=config.text.replace(vocab_size=vocab_size))
 
 
-def _check_resume(out: pathlib.Path, config: AttnGANConfig, vocabulary) -> None:
-    saved = out / "config.json"
-    if saved.is_file():
-        previous = AttnGANConfig.from_json(saved.read_text())
-        if previous != config:
-            raise ValueError(f"{out}: holds a run with a different configuration; "
-                             "use a new --out directory")
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        saved.write_text(config.to_json(indent=1))
-    vocab_file = out / "vocabulary.json"
-    if vocab_file.is_file():
-        from ..text import Vocabulary
-        if Vocabulary.load(vocab_file) != vocabulary:
-            raise ValueError(f"{out}: holds a run with a different vocabulary")
-    else:
-        vocabulary.save(vocab_file)
-
-
 def train_damsm(run: DamsmRun) -> dict:
     """Trains (or resumes) a DAMSM; returns a summary dict (also ``r_precision.json``)."""
     out = pathlib.Path(run.out)
@@ -87,7 +69,7 @@ def train_damsm(run: DamsmRun) -> dict:
     test = load_dataset(run.dataset, run.data_dir, _TEST_SPLIT[run.dataset],
                         vocabulary=train.vocabulary, **split_kwargs)
     config = _config(run, len(train.vocabulary))
-    _check_resume(out, config, train.vocabulary)
+    check_run_directory(out, config, train.vocabulary)
 
     batch_size = run.batch_size
     if len(train) < batch_size:

@@ -90,7 +90,7 @@ def test_inception_trunk_is_frozen_and_small_cnn_trains():
     small.build()
     assert any("small_cnn" in w.path for w in small.image_encoder.trainable_weights)
     out = small(next(iter(batches(small.config))), training=False)
-    assert out["region_features"].shape == (4, 16, 16, 32)
+    assert out["region_features"].shape == (4, 8, 8, 32)
     assert out["cnn_code"].shape == (4, 32) and out["sent_emb"].shape == (4, 32)
 
 

@@ -1,0 +1,381 @@
+"""AttnGAN: the attentional generator trained against one discriminator per scale.
+
+:class:`AttnGAN` is a ``keras.Model`` with a custom ``train_step`` that follows
+the reference trainer (``trainer.py``'s ``condGANTrainer.train``):
+
+1. encode the captions with the frozen, pretrained DAMSM text encoder
+   (inference mode);
+2. generate every stage's images (generator in training mode);
+3. for each stage ``i`` update discriminator ``D_i`` on real images with their
+   captions, real images with mismatched captions and the generated images
+   (held fixed);
+4. update the generator with the adversarial terms of every stage (using the
+   just-updated discriminators), λ·(DAMSM word + sentence loss of the last
+   stage's images, through the frozen image encoder) and the KL term of the
+   conditioning augmentation;
+5. move the exponential moving average of the generator's weights.
+
+Unlike the reference, step 4 computes no gradients for the discriminators'
+weights (only the generator's are taken).
+
+Under a ``tf.distribute`` strategy every replica runs the step on its share of
+the global batch; losses are divided by the number of replicas so the summed
+gradients are those of the mean over replicas. Batch-dependent terms (BatchNorm
+statistics, mismatched-caption pairs, the DAMSM loss's in-batch negatives) are
+per replica, as with the reference's ``DataParallel``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from .. import losses
+from ..config import AttnGANConfig
+from ..text.vocabulary import Vocabulary
+from .blocks import PACKAGE, ConfigModel
+from .discriminator import build_discriminators
+from .generator import AttnGenerator
+from .image_encoder import ImageEncoder
+from .saving import read_model_directory, write_model_directory
+from .text_encoder import TextEncoder
+
+__all__ = ["AttnGAN", "default_gan_optimizer", "save_attngan", "load_attngan", "MODEL_WEIGHTS"]
+
+
+def default_gan_optimizer(name: str | None = None) -> keras.optimizers.Optimizer:
+    """The reference's optimizer for G and each D: Adam(2e-4, betas (0.5, 0.999))."""
+    return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999, epsilon=1e-8, name=name)
+
+
+def _multi_worker() -> bool:
+    """Whether the current strategy all-reduces across workers (Keras' own test)."""
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and bool(
+        getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)())
+
+
+def _loss_scaled(optimizer, policy_name: str):
+    """Wraps ``optimizer`` in dynamic loss scaling under a float16 policy."""
+    if policy_name == "mixed_float16" and not isinstance(
+            optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class AttnGAN(ConfigModel):
+    """Generator, discriminators and the frozen DAMSM encoders, trained with ``fit``.
+
+    Args:
+        config: :class:`AttnGANConfig`.
+        ema_decay: decay of the generator's weight average (the reference's 0.999).
+        seed: seed of the noise drawn in ``train_step`` (z and the conditioning
+            augmentation's noise, stateless draws keyed by step and replica) and
+            of the seed generator used when calling the model without noise.
+
+    The encoders come from a pretrained DAMSM: :meth:`load_encoders` copies
+    them from a :class:`~attngan_tf.models.DAMSM` (or use
+    :func:`attngan_tf.training.gan.build_attngan` with an export directory).
+    They never train.
+
+    Batches (``fit``/``train_step``): the pipeline's dict, ``images`` a tuple
+    of ``branch_num`` tensors ``[B, 64·2^i, 64·2^i, 3]`` in [-1, 1],
+    ``captions [B, T]``, ``lengths [B]``, optional ``class_ids [B]``
+    (same-class masking of the DAMSM loss), and optionally ``noise
+    [B, z_dim]`` / ``ca_noise [B, condition_dim]`` to fix the random draws
+    (tests); other keys are ignored.
+
+    Call: ``attngan(batch, training=False)`` generates with the averaged
+    generator (``use_ema=True``, the default) and returns the generator's
+    dict (``images``, ``attention_maps``, ``c_code``, ``mu``, ``logvar``).
+    """
+
+    config_class = AttnGANConfig
+
+    def __init__(self, config: AttnGANConfig, ema_decay: float = 0.999, seed: int | None = None,
+                 **kwargs):
+        super().__init__(config, **kwargs)
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay: must be in [0, 1), got {ema_decay!r}")
+        self.ema_decay = float(ema_decay)
+        self.seed = seed
+        cfg = self.config
+        self.text_encoder = TextEncoder(cfg.text, name="text_encoder")
+        self.image_encoder = ImageEncoder(cfg.image_encoder, _report_init=False,
+                                          name="image_encoder")
+        self.text_encoder.trainable = False
+        self.image_encoder.trainable = False
+        self.generator = AttnGenerator(cfg.generator, seed=seed, name="generator")
+        self.ema_generator = AttnGenerator(cfg.generator, seed=seed, name="ema_generator")
+        self.ema_generator.trainable = False
+        self.discriminators = build_discriminators(cfg.discriminator)
+        self.noise_seed = keras.random.SeedGenerator(seed, name="noise_seed")
+        names = [f"d_loss{i}" for i in range(self.stages)]
+        names += ["g_loss", "g_adversarial"] + [f"g_loss{i}" for i in range(self.stages)]
+        names += ["kl_loss", "words_loss", "sent_loss"]
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.g_optimizer = None
+        self.d_optimizers = None
+
+    # -- construction ------------------------------------------------------------
+    def build(self, input_shape=None):
+        self.text_encoder.build()
+        self.image_encoder.build()
+        self.generator.build()
+        self.ema_generator.build()
+        for discriminator in self.discriminators:
+            discriminator.build()
+        # The average starts from the initial weights, as the reference's copy_G_params.
+        self.ema_generator.set_weights(self.generator.get_weights())
+        self.built = True
+
+    def load_encoders(self, damsm) -> None:
+        """Copies the text and image encoders' weights from a trained DAMSM."""
+        for name in ("text", "image_encoder"):
+            if getattr(damsm.config, name) != getattr(self.config, name):
+                raise ValueError(f"DAMSM: its {name} configuration differs from this model's")
+        if not self.built:
+            self.build()
+        self.text_encoder.set_weights(damsm.text_encoder.get_weights())
+        self.image_encoder.set_weights(damsm.image_encoder.get_weights())
+
+    @property
+    def stages(self) -> int:
+        return self.config.generator.branch_num
+
+    # -- inference -----------------------------------------------------------------
+    def encode_text(self, captions, lengths):
+        """``(words_emb [B, T, D], sent_emb [B, D], word_mask [B, T])``, encoder in inference mode."""
+        words_emb, sent_emb = self.text_encoder(captions, lengths, training=False)
+        steps = ops.shape(captions)[1]
+        word_mask = ops.arange(steps)[None, :] < ops.cast(lengths, "int32")[:, None]
+        return ops.stop_gradient(words_emb), ops.stop_gradient(sent_emb), word_mask
+
+    def _noise(self, batch, key, dim, batch_size):
+        if key in batch:
+            return ops.cast(batch[key], self.compute_dtype)
+        return keras.random.normal((batch_size, dim), seed=self.noise_seed)
+
+    def _train_noise(self, batch, key, dim, batch_size, salt: int):
+        """Noise of a training step: from the batch, or a stateless draw.
+
+        The draw is keyed by (model seed, salt) and (step, replica), so every
+        replica gets its own noise, nothing stateful is updated inside the
+        replicated step, and a resumed run draws what the uninterrupted one would.
+        """
+        if key in batch:
+            return ops.cast(batch[key], self.compute_dtype)
+        context = tf.distribute.get_replica_context()
+        replica = tf.cast(context.replica_id_in_sync_group if context is not None else 0,
+                          tf.int64)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        step = tf.cast(self.g_optimizer.iterations, tf.int64)
+        seed = tf.stack([tf.constant(2 * (self.seed or 0) + salt, tf.int64),
+                         step * replicas + replica])
+        return tf.cast(tf.random.stateless_normal((batch_size, dim), seed=seed),
+                       self.compute_dtype)
+
+    def call(self, batch, training=False, use_ema=True):
+        # Keras may trace this with placeholder floats when building under a strategy.
+        captions = ops.cast(batch["captions"], "int32")
+        lengths = ops.cast(batch["lengths"], "int32")
+        words_emb, sent_emb, word_mask = self.encode_text(captions, lengths)
+        size = ops.shape(batch["captions"])[0]
+        noise = self._noise(batch, "noise", self.config.generator.z_dim, size)
+        ca_noise = self._noise(batch, "ca_noise", self.config.generator.condition_dim, size)
+        generator = self.ema_generator if use_ema else self.generator
+        return generator(noise, sent_emb, words_emb, word_mask, ca_noise, training=training)
+
+    # -- training ----------------------------------------------------------------------
+    def compile(self, g_optimizer=None, d_optimizers=None, **kwargs):
+        """Configures training; defaults are the reference's.
+
+        Args:
+            g_optimizer: the generator's optimizer (default :func:`default_gan_optimizer`).
+            d_optimizers: one optimizer per discriminator (default: one
+                :func:`default_gan_optimizer` each).
+            **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``).
+
+        Under a ``mixed_float16`` policy the optimizers are wrapped in
+        ``keras.optimizers.LossScaleOptimizer``.
+        """
+        if not self.built:
+            self.build()
+        policy = keras.config.dtype_policy().name
+        g_optimizer = g_optimizer or default_gan_optimizer("g_optimizer")
+        if d_optimizers is None:
+            d_optimizers = [default_gan_optimizer(f"d_optimizer{i}") for i in range(self.stages)]
+        d_optimizers = list(d_optimizers)
+        if len(d_optimizers) != self.stages:
+            raise ValueError(f"d_optimizers: need {self.stages} (one per discriminator), "
+                             f"got {len(d_optimizers)}")
+        if len({id(o) for o in d_optimizers + [g_optimizer]}) != self.stages + 1:
+            raise ValueError("g_optimizer, d_optimizers: each network needs its own optimizer")
+        self.g_optimizer = _loss_scaled(g_optimizer, policy)
+        self.d_optimizers = [_loss_scaled(o, policy) for o in d_optimizers]
+        self.g_optimizer.build(self.generator.trainable_variables)
+        for optimizer, discriminator in zip(self.d_optimizers, self.discriminators):
+            optimizer.build(discriminator.trainable_variables)
+        kwargs.setdefault("optimizer", self.g_optimizer)
+        super().compile(**kwargs)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _discriminator_step(self, stage, real, fake, sent_emb, replicas):
+        discriminator = self.discriminators[stage]
+        optimizer = self.d_optimizers[stage]
+        variables = discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_out = discriminator(real, sent_emb, training=True)
+            fake_out = discriminator(fake, sent_emb, training=True)
+            # Real images 0..B-2 paired with the captions of samples 1..B-1.
+            wrong = discriminator.cond_head(real_out["h_code"][:-1], sent_emb[1:], training=True)
+            loss = losses.discriminator_loss(real_out, fake_out, wrong)
+            scaled = optimizer.scale_loss(loss / replicas)
+        optimizer.apply(tape.gradient(scaled, variables), variables)
+        return loss
+
+    def _sync_batch_statistics(self):
+        """Averages BatchNorm moving statistics over replicas (no-op on one replica).
+
+        Each replica normalises with its own batch's statistics, as the
+        reference's ``DataParallel``; their running averages are then made equal
+        so every replica and worker holds the same model.
+        """
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return
+        variables = [v for net in (self.generator, *self.discriminators)
+                     for v in net.non_trainable_weights]
+
+        def merged(strategy, values):  # values: one per-replica value per variable
+            for variable, value in zip(variables, values):
+                mean = strategy.reduce("MEAN", value, axis=None)
+                strategy.extended.update(variable.value, lambda v, m: v.assign(m),
+                                         args=(mean,), group=False)
+
+        context.merge_call(merged, args=([tf.identity(v.value) for v in variables],))
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        pairs = [(average.value, value.value, value.trainable)
+                 for average, value in zip(self.ema_generator.weights, self.generator.weights)]
+
+        def update(average, value, trainable):
+            if trainable:
+                return average.assign(decay * average + (1.0 - decay) * tf.cast(value,
+                                                                                average.dtype))
+            return average.assign(value)  # BatchNorm statistics: the current ones, as the reference
+
+        if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
+            for average, value, trainable in pairs:
+                update(average, value, trainable)
+            return
+
+        def merged(strategy):  # once per step, on every replica's copy
+            for average, value, trainable in pairs:
+                strategy.extended.update(average, update, args=(value, trainable), group=False)
+
+        tf.distribute.get_replica_context().merge_call(merged)
+
+    def train_step(self, batch):
+        images = batch["images"]
+        images = tuple(images) if isinstance(images, (tuple, list)) else (images,)
+        if len(images) != self.stages:
+            raise ValueError(f"batch['images']: need {self.stages} scales, got {len(images)}")
+        class_ids = batch.get("class_ids")
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        words_emb, sent_emb, word_mask = self.encode_text(batch["captions"], batch["lengths"])
+        size = ops.shape(batch["captions"])[0]
+        cfg = self.config.generator
+        noise = self._train_noise(batch, "noise", cfg.z_dim, size, salt=0)
+        ca_noise = self._train_noise(batch, "ca_noise", cfg.condition_dim, size, salt=1)
+
+        g_vars = self.generator.trainable_variables
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch([v.value for v in g_vars])
+            generated = self.generator(noise, sent_emb, words_emb, word_mask, ca_noise,
+                                       training=True)
+            fakes = generated["images"]
+            with tape.stop_recording():
+                d_losses = [self._discriminator_step(i, images[i], ops.stop_gradient(fakes[i]),
+                                                     sent_emb, replicas)
+                            for i in range(self.stages)]
+            fake_outputs = [d(fake, sent_emb, training=True)
+                            for d, fake in zip(self.discriminators, fakes)]
+            region_features, cnn_code = self.image_encoder(fakes[-1], training=False)
+            g = losses.generator_loss(fake_outputs, region_features, cnn_code, words_emb,
+                                      sent_emb, word_mask, class_ids, self.config.loss)
+            kl = losses.kl_loss(generated["mu"], generated["logvar"])
+            total = g["total"] + kl
+            scaled = self.g_optimizer.scale_loss(total / replicas)
+        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        self._sync_batch_statistics()
+        self._update_ema()
+
+        values = {f"d_loss{i}": loss for i, loss in enumerate(d_losses)}
+        values.update({"g_loss": total, "g_adversarial": g["adversarial"], "kl_loss": kl,
+                       "words_loss": g["words_loss0"] + g["words_loss1"],
+                       "sent_loss": g["sent_loss0"] + g["sent_loss1"]})
+        values.update({f"g_loss{i}": loss for i, loss in enumerate(g["stage_losses"])})
+        for name, tracker in self.trackers.items():
+            tracker.update_state(values[name])
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if _multi_worker():
+            # Keras reduces per-replica logs along axis 0 across workers, which a
+            # scalar lacks (tensorflow/tensorflow#72388): hand them over as [1].
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Keras hook run by ``fit`` under a strategy; here a plain :meth:`build`.
+
+        ``build`` and ``compile`` already create every variable. Keras' own
+        version first MEAN-reduces a distributed batch across replicas, which
+        fails for dict batches under ``MultiWorkerMirroredStrategy``.
+        """
+        if not self.built:
+            self.build()
+
+    def fit(self, *args, **kwargs):
+        """``keras.Model.fit``; pipelines shuffle themselves (``shuffle`` defaults to False)."""
+        kwargs.setdefault("shuffle", False)
+        return super().fit(*args, **kwargs)
+
+    def test_step(self, batch):
+        raise NotImplementedError("AttnGAN has no validation loss; evaluate samples with "
+                                  "attngan_tf.metrics (R-precision, IS, FID)")
+
+    def get_config(self):
+        return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed}
+
+
+MODEL_WEIGHTS = "attngan.weights.h5"
+
+
+def save_attngan(model: AttnGAN, directory: str | os.PathLike,
+                 vocabulary: Vocabulary) -> pathlib.Path:
+    """Writes a trained model as ``config.json``, ``vocabulary.json`` and its weights.
+
+    The weights file holds every network, the averaged generator included;
+    :func:`load_attngan` reads the directory back.
+    """
+    directory = write_model_directory(directory, model.config, vocabulary)
+    model.save_weights(str(directory / MODEL_WEIGHTS))
+    return directory
+
+
+def load_attngan(directory: str | os.PathLike) -> tuple[AttnGAN, Vocabulary]:
+    """Reads a directory written by :func:`save_attngan`; returns ``(model, vocabulary)``."""
+    config, vocabulary = read_model_directory(directory, "a saved AttnGAN", (MODEL_WEIGHTS,))
+    model = AttnGAN(config)
+    model.build()
+    model.load_weights(str(pathlib.Path(directory) / MODEL_WEIGHTS))
+    return model, vocabulary

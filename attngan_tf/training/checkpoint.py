@@ -1,0 +1,57 @@
+"""Checkpoints that hold every variable of Keras models and optimizers.
+
+TensorFlow's object-graph checkpoints follow attributes, and Keras 3 keeps
+sub-layers held in lists in containers that graph does not follow: saving a
+model object directly silently skips, for example, the variables of layers
+kept in a list that no optimizer updates (frozen encoders, BatchNorm moving
+statistics). Here each Keras object is saved as a flat mapping from variable
+path to variable, so a restore fills every variable or says which are missing.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+__all__ = ["variable_map", "make_checkpoint"]
+
+
+def variable_map(obj) -> dict:
+    """``{key: tf.Variable}`` for every variable of a Keras layer, model or optimizer.
+
+    Optimizers are keyed by position (``"0000"``, ``"0001"``, ...): the names
+    of their slot variables embed the model's auto-numbered name, while their
+    order follows the model's variables, which construction from a config fixes.
+
+    Paths are relative to the object (its own name, which Keras numbers
+    ``model``, ``model_1``, ... per process, is dropped). Paths repeated within one object (e.g. two seed generators with the same
+    name) get ``#1``, ``#2`` suffixes in variable order, which is fixed by the
+    object's construction.
+    """
+    if isinstance(obj, keras.optimizers.Optimizer):
+        return {f"{i:04d}": getattr(v, "value", v) for i, v in enumerate(obj.variables)}
+    prefix = f"{getattr(obj, 'name', '')}/"
+    out: dict = {}
+    unscoped = 0
+    for variable in obj.variables:
+        if variable.path.startswith(prefix):
+            path = variable.path[len(prefix):]
+        else:  # e.g. seed generator states, named per process: keyed by order
+            path, unscoped = f"unscoped/{unscoped:04d}", unscoped + 1
+        key, n = path, 1
+        while key in out:
+            key, n = f"{path}#{n}", n + 1
+        out[key] = getattr(variable, "value", variable)
+    return out
+
+
+def make_checkpoint(**objects) -> tf.train.Checkpoint:
+    """A ``tf.train.Checkpoint`` of Keras objects (by variable path) and plain variables.
+
+    Args:
+        **objects: Keras layers/models/optimizers (anything with ``variables``)
+            or ``tf.Variable``s (e.g. an epoch counter), by name.
+    """
+    tracked = {name: obj if isinstance(obj, tf.Variable) else variable_map(obj)
+               for name, obj in objects.items()}
+    return tf.train.Checkpoint(**tracked)

@@ -1,0 +1,258 @@
+"""AttnGAN training end to end: data, pretrained DAMSM, model, checkpoints, samples.
+
+``train_attngan(...)`` is what ``attngan train`` runs. Its output directory
+holds ``config.json`` and ``vocabulary.json`` (written first), ``checkpoints/``
+(every network, every optimizer, the generator average, step, epoch and the
+noise generator's state; saved every ``checkpoint_every`` steps and after every
+epoch, the last ``keep_checkpoints`` kept), ``logs/`` (TensorBoard scalars and
+sample grids) and, at the end, ``model/`` (:func:`save_attngan`) and
+``samples/`` (a few test captions drawn by the averaged generator, as PNGs with
+their captions). Running the same command again resumes from the last
+checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import pathlib
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..config import AttnGANConfig, get_preset
+from ..data import PipelineConfig, load_dataset
+from ..models.attngan import AttnGAN, save_attngan
+from ..models.damsm import load_damsm
+from .callbacks import TimeLimit
+from .checkpoint import make_checkpoint
+from .rundir import check_run_directory
+
+__all__ = ["GanRun", "train_attngan", "build_attngan", "make_gan_checkpoint",
+           "GanCheckpoint", "NonFiniteLoss", "SampleGrid", "write_samples"]
+
+logger = logging.getLogger("attngan_tf.training")
+
+
+def build_attngan(damsm_dir, preset: str | AttnGANConfig, *, seed: int | None = None,
+                  ema_decay: float = 0.999):
+    """``(model, vocabulary)``: an AttnGAN whose encoders come from a DAMSM export.
+
+    The text and image encoder configurations are the DAMSM's; generator,
+    discriminators and loss weights come from ``preset`` (a name or config).
+    """
+    damsm, vocabulary = load_damsm(damsm_dir)
+    base = get_preset(preset) if isinstance(preset, str) else preset
+    for part in ("generator", "discriminator"):
+        if getattr(base, part).embedding_dim != damsm.config.text.embedding_dim:
+            raise ValueError(
+                f"preset {base.name!r}: embedding size {getattr(base, part).embedding_dim} "
+                f"differs from the DAMSM's {damsm.config.text.embedding_dim}")
+    config = base.replace(text=damsm.config.text, image_encoder=damsm.config.image_encoder)
+    model = AttnGAN(config, seed=seed, ema_decay=ema_decay)
+    model.build()
+    model.load_encoders(damsm)
+    return model, vocabulary
+
+
+def make_gan_checkpoint(model: AttnGAN, directory, max_to_keep: int = 3):
+    """``(manager, epoch_variable)`` over everything a resumed run needs.
+
+    Holds every variable of the model (generator, its average,
+    discriminators, encoders, BatchNorm statistics, the sampling noise
+    generator's state) and of the generator's and each discriminator's
+    optimizer -- including the step, the generator optimizer's iteration count,
+    which also keys the training noise -- and the epoch.
+    The model must be compiled (its optimizers built).
+    """
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+    d_optimizers = {f"d_optimizer{i}": opt for i, opt in enumerate(model.d_optimizers)}
+    checkpoint = make_checkpoint(model=model, g_optimizer=model.g_optimizer, epoch=epoch,
+                                 **d_optimizers)
+    manager = tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=max_to_keep)
+    return manager, epoch
+
+
+class NonFiniteLoss(FloatingPointError):
+    """A training loss became NaN or infinite."""
+
+
+class GanCheckpoint(keras.callbacks.Callback):
+    """Checks every step's losses, saves every ``every`` steps and after every epoch.
+
+    A non-finite loss raises :class:`NonFiniteLoss` naming the step and the
+    loss before anything is saved, so the last checkpoint stays the last good
+    one. Saving goes through ``tf.train.CheckpointManager`` (files written, then
+    the index: a process killed while saving leaves the previous checkpoint).
+    """
+
+    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable,
+                 every: int | None = None):
+        super().__init__()
+        self.manager, self.epoch, self.every = manager, epoch, every
+
+    def _step(self) -> int:
+        return int(self.model.g_optimizer.iterations.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self._step()
+        for name, value in (logs or {}).items():
+            if not math.isfinite(float(value)):
+                raise NonFiniteLoss(
+                    f"step {step}: {name} is {float(value)}; training stopped. The last "
+                    f"good checkpoint is {self.manager.latest_checkpoint}")
+        if self.every and step % self.every == 0:
+            self.manager.save(checkpoint_number=step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.assign(epoch + 1)
+        path = self.manager.save(checkpoint_number=self._step())
+        logger.info("epoch %d: checkpoint %s", epoch + 1, path)
+
+
+def _grid(model: AttnGAN, batch) -> np.ndarray:
+    """One row per caption: every stage's image, upsampled to the last stage's size."""
+    images = model(batch, training=False)["images"]
+    size = images[-1].shape[1]
+    tiles = [tf.image.resize(x, [size, size], method="nearest") for x in images]
+    rows = tf.concat(tiles, axis=2)  # [B, S, stages·S, 3]
+    grid = tf.reshape(rows, [-1, rows.shape[2], 3])
+    return ((grid.numpy() + 1.0) / 2.0).clip(0, 1)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Every ``every`` steps, writes a grid of samples to TensorBoard.
+
+    Fixed captions (a pipeline batch) and fixed noise, generated by the
+    averaged generator: rows are captions, columns the stages.
+    """
+
+    def __init__(self, log_dir, batch, vocabulary, every: int = 200, seed: int = 0):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(str(pathlib.Path(log_dir) / "samples"))
+        self.batch = dict(batch)
+        self.vocabulary, self.every, self.seed = vocabulary, every, seed
+
+    def _noise(self):
+        cfg = self.model.config.generator
+        rng = np.random.default_rng(self.seed)
+        size = int(self.batch["captions"].shape[0])
+        return {"noise": rng.standard_normal((size, cfg.z_dim)).astype(np.float32),
+                "ca_noise": rng.standard_normal((size, cfg.condition_dim)).astype(np.float32)}
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.g_optimizer.iterations.numpy())
+        if step % self.every:
+            return
+        grid = _grid(self.model, {**self.batch, **self._noise()})
+        texts = [" ".join(self.vocabulary.decode(ids[:n])) for ids, n in
+                 zip(self.batch["captions"].numpy(), self.batch["lengths"].numpy())]
+        with self.writer.as_default(step=step):
+            tf.summary.image("samples", grid[None].astype(np.float32))
+            tf.summary.text("captions", "\n\n".join(f"{i}: {t}" for i, t in enumerate(texts)))
+        self.writer.flush()
+
+
+def write_samples(model: AttnGAN, batch, vocabulary, directory, seed: int = 0) -> list[pathlib.Path]:
+    """Writes ``NN.png`` (every stage side by side) per caption and ``captions.txt``."""
+    from PIL import Image
+
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    cfg = model.config.generator
+    rng = np.random.default_rng(seed)
+    size = int(batch["captions"].shape[0])
+    noise = {"noise": rng.standard_normal((size, cfg.z_dim)).astype(np.float32),
+             "ca_noise": rng.standard_normal((size, cfg.condition_dim)).astype(np.float32)}
+    images = model({**batch, **noise}, training=False)["images"]
+    last = images[-1].shape[1]
+    paths, lines = [], []
+    for i in range(size):
+        tiles = [tf.image.resize(x[i:i + 1], [last, last], method="nearest")[0] for x in images]
+        row = ((tf.concat(tiles, axis=1).numpy() + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+        path = directory / f"{i:02d}.png"
+        Image.fromarray(row).save(path)
+        paths.append(path)
+        ids, n = batch["captions"][i].numpy(), int(batch["lengths"][i])
+        lines.append(f"{path.name}\t{' '.join(vocabulary.decode(ids[:n]))}")
+    (directory / "captions.txt").write_text("\n".join(lines) + "\n")
+    return paths
+
+
+@dataclasses.dataclass(frozen=True)
+class GanRun:
+    """Options of one AttnGAN training run (the CLI flags)."""
+
+    dataset: str
+    out: str
+    damsm: str
+    data_dir: str | None = None
+    preset: str | AttnGANConfig = "synbirds"  # G, D and loss settings (a name or a config)
+    epochs: int = 600
+    steps_per_epoch: int | None = None  # default: one pass over the training images
+    batch_size: int = 16
+    max_minutes: float | None = None
+    checkpoint_every: int | None = 500
+    keep_checkpoints: int = 3
+    sample_every: int = 200
+    samples: int = 8
+    seed: int = 0
+    verbose: int = 1
+    synbirds: dict | None = None
+    jit_compile: bool = False
+
+
+def train_attngan(run: GanRun) -> dict:
+    """Trains (or resumes) an AttnGAN; returns a summary dict."""
+    out = pathlib.Path(run.out)
+    keras.utils.set_random_seed(run.seed)
+    model, vocabulary = build_attngan(run.damsm, run.preset, seed=run.seed)
+    split_kwargs = {"synbirds": run.synbirds} if run.dataset == "synbirds" else {}
+    train = load_dataset(run.dataset, run.data_dir, "train", vocabulary=vocabulary,
+                         **split_kwargs)
+    test = load_dataset(run.dataset, run.data_dir, "test", vocabulary=vocabulary,
+                        **split_kwargs)
+    check_run_directory(out, model.config, vocabulary)
+
+    batch_size = min(run.batch_size, len(train))
+    if batch_size < run.batch_size:
+        logger.warning("only %d training images: batch size %d lowered to %d", len(train),
+                       run.batch_size, batch_size)
+    pipeline = PipelineConfig.for_model(model.config, batch_size=batch_size, seed=run.seed,
+                                        repeat=True)
+    steps = run.steps_per_epoch or max(1, len(train) // batch_size)
+    train_ds = train.to_tf_dataset(pipeline).map(
+        lambda b: {k: v for k, v in b.items() if k != "keys"})
+    fixed = next(iter(test.to_tf_dataset(dataclasses.replace(
+        pipeline, training=False, repeat=False, batch_size=min(run.samples, len(test)),
+        drop_remainder=False))))
+    fixed = {k: fixed[k] for k in ("captions", "lengths")}
+
+    model.compile(jit_compile=run.jit_compile)
+    manager, epoch = make_gan_checkpoint(model, out / "checkpoints", run.keep_checkpoints)
+    if manager.latest_checkpoint:
+        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        logger.warning("resuming from %s (epoch %d, step %d)", manager.latest_checkpoint,
+                       int(epoch), int(model.g_optimizer.iterations.numpy()))
+    initial_epoch = int(epoch)
+    callbacks = [GanCheckpoint(manager, epoch, run.checkpoint_every),
+                 keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
+                 SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
+                            seed=run.seed)]
+    if run.max_minutes is not None:
+        callbacks.append(TimeLimit(run.max_minutes))
+    if initial_epoch < run.epochs:
+        try:
+            model.fit(train_ds, epochs=run.epochs, steps_per_epoch=steps,
+                      initial_epoch=initial_epoch, callbacks=callbacks, verbose=run.verbose)
+        except KeyboardInterrupt:
+            print(f"interrupted; run the same command again to resume from "
+                  f"{manager.latest_checkpoint}")
+            raise
+    save_attngan(model, out / "model", vocabulary)
+    paths = write_samples(model, fixed, vocabulary, out / "samples", seed=run.seed)
+    print(f"saved the model to {out / 'model'} and {len(paths)} samples to {out / 'samples'}")
+    return {"epochs": int(epoch), "steps": int(model.g_optimizer.iterations.numpy()),
+            "model": str(out / "model"), "samples": [str(p) for p in paths]}

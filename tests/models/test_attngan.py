@@ -1,0 +1,186 @@
+"""AttnGAN model: train_step order and effects, EMA, compile options, save/load."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from attngan_tf.config import ImageEncoderConfig, get_preset
+from attngan_tf.models import AttnGAN, load_attngan, save_attngan
+from attngan_tf.text import Vocabulary
+from tests.helpers import make_captions
+
+
+def small_config(branch_num: int = 2):
+    """The tiny preset with a small-CNN image encoder (64 px) and fewer stages."""
+    cfg = get_preset("tiny")
+    return cfg.replace(
+        image_encoder=ImageEncoderConfig(embedding_dim=32, image_size=64, trunk="small_cnn",
+                                         trunk_width=8),
+        generator=cfg.generator.replace(branch_num=branch_num),
+        discriminator=cfg.discriminator.replace(branch_num=branch_num))
+
+
+def make_batch(config, size: int = 4, seed: int = 0, with_noise: bool = True):
+    rng = np.random.default_rng(seed)
+    words = config.text.words_num
+    ids, lengths = make_captions(rng.integers(2, words + 1, size), words,
+                                 config.text.vocab_size, seed)
+    batch = {"images": tuple(tf.constant(rng.uniform(-1, 1, (size, s, s, 3)), tf.float32)
+                             for s in config.generator.image_sizes),
+             "captions": tf.constant(ids, tf.int32), "lengths": tf.constant(lengths, tf.int32),
+             "class_ids": tf.constant(np.arange(1, size + 1), tf.int32)}
+    if with_noise:
+        batch["noise"] = tf.constant(rng.standard_normal((size, config.generator.z_dim)),
+                                     tf.float32)
+        batch["ca_noise"] = tf.constant(
+            rng.standard_normal((size, config.generator.condition_dim)), tf.float32)
+    return batch
+
+
+def snapshot(layer):
+    return [np.array(v.numpy()) for v in layer.weights]
+
+
+def changed(before, layer):
+    return any(not np.array_equal(a, b.numpy()) for a, b in zip(before, layer.weights))
+
+
+def test_train_step_updates_g_and_every_d_but_not_the_encoders():
+    cfg = small_config(2)
+    model = AttnGAN(cfg, seed=3)
+    model.compile()
+    text, image = snapshot(model.text_encoder), snapshot(model.image_encoder)
+    gen = snapshot(model.generator)
+    ds = [snapshot(d) for d in model.discriminators]
+    logs = model.train_step(make_batch(cfg))
+    assert not changed(text, model.text_encoder) and not changed(image, model.image_encoder)
+    assert changed(gen, model.generator)
+    assert all(changed(before, d) for before, d in zip(ds, model.discriminators))
+    expected = {"d_loss0", "d_loss1", "g_loss", "g_adversarial", "g_loss0", "g_loss1", "kl_loss",
+                "words_loss", "sent_loss"}
+    assert set(logs) == expected
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert int(model.g_optimizer.iterations) == 1
+    assert all(int(o.iterations) == 1 for o in model.d_optimizers)
+
+
+def test_generator_loss_uses_updated_discriminators_and_damsm_terms():
+    """g_loss = Σ stage losses + λ·(words + sentence) + KL, with the post-update D's."""
+    cfg = small_config(1)
+    model = AttnGAN(cfg, seed=3)
+    model.compile()
+    batch = make_batch(cfg)
+    before = snapshot(model.generator)
+    logs = model.train_step(batch)
+    # Recompute with the discriminator as it is now and the generator as it was.
+    after = snapshot(model.generator)
+    for v, value in zip(model.generator.weights, before):
+        v.assign(value)
+    from attngan_tf import losses
+    words_emb, sent_emb, mask = model.encode_text(batch["captions"], batch["lengths"])
+    out = model.generator(batch["noise"], sent_emb, words_emb, mask, batch["ca_noise"],
+                          training=True)
+    fake = model.discriminators[0](out["images"][0], sent_emb, training=True)
+    region, code = model.image_encoder(out["images"][0], training=False)
+    g = losses.generator_loss([fake], region, code, words_emb, sent_emb, mask,
+                              batch["class_ids"], cfg.loss)
+    kl = losses.kl_loss(out["mu"], out["logvar"])
+    np.testing.assert_allclose(float(logs["g_loss"]), float(g["total"] + kl), rtol=1e-4)
+    np.testing.assert_allclose(float(logs["words_loss"]), float(g["words_loss0"] + g["words_loss1"]),
+                               rtol=1e-4)
+    assert float(logs["words_loss"]) > 0 and float(logs["kl_loss"]) > 0
+    for v, value in zip(model.generator.weights, after):
+        v.assign(value)
+
+
+def test_ema_tracks_the_generator():
+    cfg = small_config(1)
+    model = AttnGAN(cfg, seed=3, ema_decay=0.9)
+    model.compile()
+    for a, b in zip(model.ema_generator.weights, model.generator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())  # starts as a copy
+    start = {v.path.split("/", 2)[-1]: v.numpy() for v in model.generator.weights}
+    model.train_step(make_batch(cfg))
+    for avg, v in zip(model.ema_generator.weights, model.generator.weights):
+        name = v.path.split("/", 2)[-1]
+        if v.trainable:
+            np.testing.assert_allclose(avg.numpy(), 0.9 * start[name] + 0.1 * v.numpy(),
+                                       rtol=1e-5, atol=1e-7)
+        else:
+            np.testing.assert_array_equal(avg.numpy(), v.numpy())
+    # Sampling uses the average by default.
+    batch = make_batch(cfg)
+    ema = model(batch)["images"][0].numpy()
+    raw = model(batch, use_ema=False)["images"][0].numpy()
+    assert not np.allclose(ema, raw)
+
+
+def test_compile_rejects_bad_optimizers():
+    model = AttnGAN(small_config(2))
+    with pytest.raises(ValueError, match="need 2"):
+        model.compile(d_optimizers=[keras.optimizers.Adam()])
+    shared = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="its own optimizer"):
+        model.compile(g_optimizer=shared, d_optimizers=[shared, keras.optimizers.Adam()])
+    with pytest.raises(ValueError, match="ema_decay"):
+        AttnGAN(small_config(2), ema_decay=1.0)
+
+
+def test_defaults_are_the_references():
+    model = AttnGAN(small_config(1))
+    model.compile()
+    for opt in [model.g_optimizer, *model.d_optimizers]:
+        assert isinstance(opt, keras.optimizers.Adam)
+        assert float(opt.learning_rate) == pytest.approx(2e-4)
+        assert (opt.beta_1, opt.beta_2) == (0.5, 0.999)
+    assert model.ema_decay == 0.999
+
+
+def test_save_load_and_config_roundtrip(tmp_path):
+    cfg = small_config(2)
+    model = AttnGAN(cfg, seed=5)
+    model.compile()
+    model.train_step(make_batch(cfg))
+    words = [f"w{i}" for i in range(1, cfg.text.vocab_size)]
+    vocab = Vocabulary(["<end>", *words])
+    save_attngan(model, tmp_path / "m", vocab)
+    loaded, vocab2 = load_attngan(tmp_path / "m")
+    assert vocab2 == vocab and loaded.config == cfg
+    batch = make_batch(cfg, seed=9)
+    for a, b in zip(model(batch)["images"], loaded(batch)["images"]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+    clone = AttnGAN.from_config(model.get_config())
+    assert clone.config == cfg and clone.ema_decay == model.ema_decay
+    with pytest.raises(ValueError, match="not a saved AttnGAN"):
+        load_attngan(tmp_path / "missing")
+    with pytest.raises(ValueError, match="vocabulary"):
+        save_attngan(model, tmp_path / "bad", Vocabulary(["<end>", "a"]))
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_step_is_finite(policy):
+    keras.config.set_dtype_policy(policy)
+    try:
+        cfg = small_config(1)
+        model = AttnGAN(cfg, seed=1)
+        model.compile()
+        if policy == "mixed_float16":
+            assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+        history = model.fit(tf.data.Dataset.from_tensors(make_batch(cfg)).repeat(2),
+                            epochs=1, verbose=0)
+        assert all(np.isfinite(v[-1]) for v in history.history.values())
+        assert model.generator.compute_dtype == policy.split("_")[1]
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+def test_xla_step_is_finite():
+    cfg = small_config(1)
+    model = AttnGAN(cfg, seed=1)
+    model.compile(jit_compile=True)
+    history = model.fit(tf.data.Dataset.from_tensors(make_batch(cfg)).repeat(2), epochs=1,
+                        verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
