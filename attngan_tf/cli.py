@@ -7,6 +7,7 @@ Usage::
     attngan data --source synbirds    # read (render) a dataset, summarise it, time a batch
     attngan train-damsm --dataset synbirds --out runs/damsm [--epochs N] [--max-minutes M]
     attngan train --dataset synbirds --damsm runs/damsm/damsm --out runs/attngan [--max-minutes M]
+    attngan sample --model runs/attngan/model --captions captions.txt --out samples [--n K]
     attngan demo [--out runs/demo]    # the main job: SynBirds, DAMSM, AttnGAN, samples
 
 Subcommands are the first positional argument; flags are absl flags.
@@ -49,12 +50,15 @@ flags.DEFINE_float("max_minutes", None,
                    "train-damsm, train: stop after the epoch that passes this.")
 flags.DEFINE_string("trunk_weights", None, "train-damsm: local Inception-v3 weights file.")
 flags.DEFINE_integer("eval_every", 1, "train-damsm: epochs between test R-precision runs.")
-flags.DEFINE_integer("seed", 0, "train-damsm, train: random seed.")
+flags.DEFINE_integer("seed", 0, "train-damsm, train, sample: random seed.")
 flags.DEFINE_string("damsm", None, "train: directory of an exported DAMSM (train-damsm's OUT/damsm).")
 flags.DEFINE_integer("steps_per_epoch", None,
                      "train: steps per epoch (default: one pass over the training images).")
 flags.DEFINE_integer("checkpoint_every", 500, "train: steps between checkpoints (and every epoch).")
 flags.DEFINE_integer("sample_every", 200, "train: steps between TensorBoard sample grids.")
+flags.DEFINE_string("model", None, "sample: directory of a trained model (train's OUT/model).")
+flags.DEFINE_string("captions", None, "sample: text file with one caption per line.")
+flags.DEFINE_integer("n", 1, "sample: pictures per caption (seeds SEED, SEED+1, ...).")
 flags.DEFINE_float("damsm_minutes", 4.0, "demo: DAMSM training time.")
 flags.DEFINE_float("gan_minutes", 6.0, "demo: AttnGAN training time.")
 
@@ -158,6 +162,30 @@ def _train(args: list[str]) -> int:
     return 0
 
 
+def _sample(args: list[str]) -> int:
+    """Draws pictures and word-attention figures for captions from a trained model."""
+    if args:
+        raise app.UsageError(f"sample takes no positional arguments, got {args}")
+    if not (FLAGS.model and FLAGS.captions and FLAGS.out):
+        raise app.UsageError("sample needs --model DIR --captions FILE --out DIR")
+    if FLAGS.n < 1:
+        raise ValueError(f"--n: must be at least 1, got {FLAGS.n}")
+    from .models import load_attngan
+    from .sampling import write_samples
+
+    try:
+        lines = open(FLAGS.captions, encoding="utf-8").read().splitlines()
+    except OSError as e:
+        raise ValueError(f"--captions: cannot read {FLAGS.captions}: {e}") from e
+    captions = [line.strip() for line in lines if line.strip()]
+    if not captions:
+        raise ValueError(f"--captions: {FLAGS.captions} has no caption")
+    model, _ = load_attngan(FLAGS.model)
+    paths = write_samples(model, captions, FLAGS.out, seed=FLAGS.seed, per_caption=FLAGS.n)
+    print(f"wrote {len(paths)} pictures and their attention figures to {FLAGS.out}")
+    return 0
+
+
 def _demo(args: list[str]) -> int:
     """The main job: SynBirds, DAMSM, AttnGAN, samples (about 12 min on 2 CPU cores)."""
     if args:
@@ -179,6 +207,7 @@ COMMANDS = {
     "data": _data,
     "train-damsm": _train_damsm,
     "train": _train,
+    "sample": _sample,
     "demo": _demo,
 }
 

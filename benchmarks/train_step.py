@@ -32,6 +32,7 @@ flags.DEFINE_integer("batch", 4, "Batch size.")
 flags.DEFINE_integer("steps", 5, "Timed iterations (median reported).")
 flags.DEFINE_integer("warmup", 2, "Untimed iterations first (tracing).")
 flags.DEFINE_boolean("jit", False, "XLA-compile the step.")
+flags.DEFINE_boolean("profile", False, "Also time the parts of an iteration separately.")
 flags.DEFINE_enum("policy", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
                   "Keras dtype policy.")
 FLAGS = flags.FLAGS
@@ -46,6 +47,63 @@ def _batch(config, size, rng):
                             for s in config.generator.image_sizes),
             "captions": tf.constant(ids, tf.int32), "lengths": tf.constant(lengths, tf.int32),
             "class_ids": tf.constant(rng.integers(1, 201, size), tf.int32)}
+
+
+def _median_time(fn, *args, repeats=3):
+    fn(*args)  # trace
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, fn(*args))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def profile(model, batch):
+    """Median seconds of each part of a training iteration (each part compiled alone)."""
+    from attngan_tf import losses
+
+    words, sent, mask = model.encode_text(batch["captions"], batch["lengths"])
+    cfg = model.config.generator
+    size = batch["captions"].shape[0]
+    noise = tf.random.normal((size, cfg.z_dim))
+    ca_noise = tf.random.normal((size, cfg.condition_dim))
+    g_vars = model.generator.trainable_variables
+
+    def generate():
+        return model.generator(noise, sent, words, mask, ca_noise, training=True)["images"]
+
+    fakes = tf.function(generate)()
+
+    def g_update():
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch([v.value for v in g_vars])
+            images = generate()
+            outs = [d(x, sent, training=True) for d, x in zip(model.discriminators, images)]
+            region, code = model.image_encoder(images[-1], training=False)
+            g = losses.generator_loss(outs, region, code, words, sent, mask, None,
+                                      model.config.loss)
+        grads = tape.gradient(g["total"], g_vars)
+        model.g_optimizer.apply(grads, g_vars)
+        return g["total"]
+
+    def inception_with_input_gradient():
+        with tf.GradientTape() as tape:
+            tape.watch(fakes[-1])
+            region, code = model.image_encoder(fakes[-1], training=False)
+            total = tf.reduce_sum(region) + tf.reduce_sum(code)
+        return tape.gradient(total, fakes[-1])
+
+    parts = {"text encoder": tf.function(lambda: model.encode_text(batch["captions"],
+                                                                    batch["lengths"])),
+             "generator forward": tf.function(generate)}
+    for i in range(model.stages):
+        parts[f"D{i} update"] = tf.function(
+            lambda i=i: model._discriminator_step(i, batch["images"][i], fakes[i], sent, 1))
+    parts["image encoder fwd+input grad"] = tf.function(inception_with_input_gradient)
+    parts["G update (incl. generation)"] = tf.function(g_update)
+    for name, fn in parts.items():
+        print(f"  {name:<32s} {_median_time(fn):6.2f} s")
 
 
 def main(argv):
@@ -71,6 +129,8 @@ def main(argv):
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    if FLAGS.profile:
+        profile(model, batches[0])
     print(f"preset {config.name}, batch {FLAGS.batch}, jit {FLAGS.jit}, {FLAGS.policy}: "
           f"median {median:.2f} s/iteration = {FLAGS.batch / median:.2f} images/s "
           f"(times {', '.join(f'{t:.2f}' for t in times)}); peak RSS {peak_gib:.2f} GiB")

@@ -121,6 +121,7 @@ class AttnGAN(ConfigModel):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.g_optimizer = None
         self.d_optimizers = None
+        self.vocabulary: Vocabulary | None = None
 
     # -- construction ------------------------------------------------------------
     def build(self, input_shape=None):
@@ -143,6 +144,24 @@ class AttnGAN(ConfigModel):
             self.build()
         self.text_encoder.set_weights(damsm.text_encoder.get_weights())
         self.image_encoder.set_weights(damsm.image_encoder.get_weights())
+
+    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """Attaches the vocabulary the text encoder was trained with (for :meth:`generate`)."""
+        if len(vocabulary) != self.config.text.vocab_size:
+            raise ValueError(f"vocabulary: {len(vocabulary)} words, but the text encoder has "
+                             f"{self.config.text.vocab_size}")
+        self.vocabulary = vocabulary
+
+    def generate(self, captions, seed=None, noise=None, use_ema: bool = True) -> dict:
+        """Images of every stage and attention maps for raw caption strings.
+
+        See :func:`attngan_tf.sampling.generate` (same caption and seed: same
+        pixels). Needs the vocabulary (:meth:`set_vocabulary`; set by
+        :func:`load_attngan` and the trainer).
+        """
+        from ..sampling import generate
+
+        return generate(self, captions, seed=seed, noise=noise, use_ema=use_ema)
 
     @property
     def stages(self) -> int:
@@ -378,4 +397,5 @@ def load_attngan(directory: str | os.PathLike) -> tuple[AttnGAN, Vocabulary]:
     model = AttnGAN(config)
     model.build()
     model.load_weights(str(pathlib.Path(directory) / MODEL_WEIGHTS))
+    model.set_vocabulary(vocabulary)
     return model, vocabulary

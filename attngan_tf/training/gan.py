@@ -54,6 +54,7 @@ def build_attngan(damsm_dir, preset: str | AttnGANConfig, *, seed: int | None = 
     model = AttnGAN(config, seed=seed, ema_decay=ema_decay)
     model.build()
     model.load_encoders(damsm)
+    model.set_vocabulary(vocabulary)
     return model, vocabulary
 
 
