@@ -8,6 +8,7 @@ Usage::
     attngan train-damsm --dataset synbirds --out runs/damsm [--epochs N] [--max-minutes M]
     attngan train --dataset synbirds --damsm runs/damsm/damsm --out runs/attngan [--max-minutes M]
     attngan sample --model runs/attngan/model --captions captions.txt --out samples [--n K]
+    attngan export --model runs/attngan/model --out saved_models/NAME   # TF Serving layout
     attngan demo [--out runs/demo]    # the main job: SynBirds, DAMSM, AttnGAN, samples
 
 Subcommands are the first positional argument; flags are absl flags.
@@ -186,6 +187,21 @@ def _sample(args: list[str]) -> int:
     return 0
 
 
+def _export(args: list[str]) -> int:
+    """Exports a trained model as a SavedModel for TF Serving."""
+    if args:
+        raise app.UsageError(f"export takes no positional arguments, got {args}")
+    if not (FLAGS.model and FLAGS.out):
+        raise app.UsageError("export needs --model DIR --out saved_models/NAME")
+    from .export import export_saved_model
+    from .models import load_attngan
+
+    model, _ = load_attngan(FLAGS.model)
+    target = export_saved_model(model, FLAGS.out)
+    print(f"wrote the SavedModel to {target} (signatures serving_default, generate_with_seed)")
+    return 0
+
+
 def _demo(args: list[str]) -> int:
     """The main job: SynBirds, DAMSM, AttnGAN, samples (about 12 min on 2 CPU cores)."""
     if args:
@@ -208,6 +224,7 @@ COMMANDS = {
     "train-damsm": _train_damsm,
     "train": _train,
     "sample": _sample,
+    "export": _export,
     "demo": _demo,
 }
 
