@@ -9,6 +9,7 @@ Usage::
     attngan train --dataset synbirds --damsm runs/damsm/damsm --out runs/attngan [--max-minutes M]
     attngan sample --model runs/attngan/model --captions captions.txt --out samples [--n K]
     attngan export --model runs/attngan/model --out saved_models/NAME   # TF Serving layout
+    attngan export --format tflite [--float16] --model runs/attngan/model --out DIR
     attngan demo [--out runs/demo]    # the main job: SynBirds, DAMSM, AttnGAN, samples
 
 Subcommands are the first positional argument; flags are absl flags.
@@ -60,6 +61,8 @@ flags.DEFINE_integer("sample_every", 200, "train: steps between TensorBoard samp
 flags.DEFINE_string("model", None, "sample: directory of a trained model (train's OUT/model).")
 flags.DEFINE_string("captions", None, "sample: text file with one caption per line.")
 flags.DEFINE_integer("n", 1, "sample: pictures per caption (seeds SEED, SEED+1, ...).")
+flags.DEFINE_enum("format", "saved_model", ["saved_model", "tflite"], "export: output format.")
+flags.DEFINE_boolean("float16", False, "export --format tflite: float16 weights.")
 flags.DEFINE_float("damsm_minutes", 4.0, "demo: DAMSM training time.")
 flags.DEFINE_float("gan_minutes", 6.0, "demo: AttnGAN training time.")
 
@@ -193,10 +196,15 @@ def _export(args: list[str]) -> int:
         raise app.UsageError(f"export takes no positional arguments, got {args}")
     if not (FLAGS.model and FLAGS.out):
         raise app.UsageError("export needs --model DIR --out saved_models/NAME")
-    from .export import export_saved_model
+    from .export import export_saved_model, export_tflite
     from .models import load_attngan
 
     model, _ = load_attngan(FLAGS.model)
+    if FLAGS.format == "tflite":
+        target = export_tflite(model, FLAGS.out, float16=FLAGS.float16)
+        print(f"wrote {target} ({target.stat().st_size / 2**20:.1f} MiB"
+              f"{', float16 weights' if FLAGS.float16 else ''}) and vocabulary.json")
+        return 0
     target = export_saved_model(model, FLAGS.out)
     print(f"wrote the SavedModel to {target} (signatures serving_default, generate_with_seed)")
     return 0

@@ -31,13 +31,16 @@ from __future__ import annotations
 
 import os
 import pathlib
+import tempfile
 
 import keras
 import tensorflow as tf
 
 from .text.tokenizer import CaptionTokenizer
 
-__all__ = ["export_saved_model", "SIGNATURES"]
+__all__ = ["export_saved_model", "export_tflite", "SIGNATURES", "TFLITE_FILE"]
+
+TFLITE_FILE = "attngan.tflite"
 
 SIGNATURES = ("serving_default", "generate_with_seed")
 
@@ -128,3 +131,60 @@ def export_saved_model(model, out: str | os.PathLike, version: int | None = None
                                                                        name="seed")])
     archive.write_out(str(target), verbose=False)
     return target
+
+
+def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
+                  batch_size: int = 1) -> pathlib.Path:
+    """Converts text encoder + averaged generator to TensorFlow Lite (builtin ops only).
+
+    Writes ``out/attngan.tflite`` and, beside it, ``vocabulary.json`` (the
+    caller tokenises: ids of :class:`~attngan_tf.text.Vocabulary`, 0-padded).
+
+    Signature ``serving_default`` (use ``Interpreter.get_signature_runner()``),
+    inputs for a fixed ``batch_size`` N: ``token_ids`` int32 ``[N, T]``,
+    ``lengths`` int32 ``[N]`` (known words, at least 1), ``noise`` float32
+    ``[N, z_dim]``, ``ca_noise`` float32 ``[N, condition_dim]``; output
+    ``images`` float32 ``[N, S, S, 3]`` in [-1, 1], the last stage.
+
+    Args:
+        float16: store the weights as float16 (about half the size; computed in float32).
+    """
+    if getattr(model, "vocabulary", None) is None:
+        raise ValueError("model: no vocabulary attached (load it with load_attngan)")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size: must be a positive integer, got {batch_size!r}")
+    cfg = model.config
+    words = cfg.text.words_num
+    n = batch_size
+
+    def generate(token_ids, lengths, noise, ca_noise):
+        words_emb, sent_emb = model.text_encoder(token_ids, lengths, training=False)
+        word_mask = tf.range(words)[None, :] < lengths[:, None]
+        out = model.ema_generator(noise, sent_emb, words_emb, word_mask, ca_noise,
+                                  training=False)
+        return {"images": tf.cast(out["images"][-1], tf.float32)}
+
+    # Through a SavedModel with resource variables: the LSTM's while loop reads
+    # its weights as variables, which a frozen concrete function leaves unset.
+    archive = keras.export.ExportArchive()
+    archive.track(model.text_encoder)
+    archive.track(model.ema_generator)
+    archive.add_endpoint("serving_default", generate, input_signature=[
+        tf.TensorSpec([n, words], tf.int32, name="token_ids"),
+        tf.TensorSpec([n], tf.int32, name="lengths"),
+        tf.TensorSpec([n, cfg.generator.z_dim], tf.float32, name="noise"),
+        tf.TensorSpec([n, cfg.generator.condition_dim], tf.float32, name="ca_noise")])
+    with tempfile.TemporaryDirectory() as staging:
+        archive.write_out(staging, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(staging)
+        converter.experimental_enable_resource_variables = True
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if float16:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        data = converter.convert()
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / TFLITE_FILE).write_bytes(data)
+    model.vocabulary.save(out / "vocabulary.json")
+    return out / TFLITE_FILE

@@ -117,3 +117,31 @@ def test_cli_export(exported, tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "sm" / "1" / "saved_model.pb").is_file()
+
+
+def _interpret(path, inputs):
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    runner = interpreter.get_signature_runner()
+    assert set(runner.get_input_details()) == set(inputs)
+    return runner(**inputs)["images"]
+
+
+def test_tflite_matches_keras_and_float16_halves_the_size(exported, tmp_path):
+    from attngan_tf.export import export_tflite
+
+    model, _, _ = exported
+    cfg = model.config
+    rng = np.random.default_rng(0)
+    ids = np.zeros((1, cfg.text.words_num), np.int32)
+    ids[0, :4] = [1, 3, 4, 2]  # a red crown bird
+    inputs = {"token_ids": ids, "lengths": np.array([4], np.int32),
+              "ca_noise": rng.standard_normal((1, cfg.generator.condition_dim)).astype(np.float32),
+              "noise": rng.standard_normal((1, cfg.generator.z_dim)).astype(np.float32)}
+    keras_images = model({"captions": ids, "lengths": inputs["lengths"], **{
+        k: inputs[k] for k in ("noise", "ca_noise")}})["images"][-1].numpy()
+    path32 = export_tflite(model, tmp_path / "f32")
+    np.testing.assert_allclose(_interpret(path32, inputs), keras_images, atol=1e-3)
+    assert Vocabulary.load(tmp_path / "f32" / "vocabulary.json") == model.vocabulary
+    path16 = export_tflite(model, tmp_path / "f16", float16=True)
+    assert path16.stat().st_size < 0.6 * path32.stat().st_size
+    np.testing.assert_allclose(_interpret(path16, inputs), keras_images, atol=0.05)
