@@ -41,19 +41,22 @@ flags.DEFINE_string("data_dir", None,
 flags.DEFINE_string("split", "train", "data: split to read.")
 flags.DEFINE_integer("synbirds_train", 10_000, "data: SynBirds training images.")
 flags.DEFINE_integer("synbirds_test", 2_000, "data: SynBirds test images.")
-flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch.")
+flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch; train-damsm "
+                     "(default 48 there), train: training batch size.")
 flags.DEFINE_string("vocabulary_out", None, "data: also save the vocabulary here.")
 flags.DEFINE_enum("dataset", "synbirds", ["cub", "coco", "folder", "synbirds"],
-                  "train-damsm: dataset source.")
-flags.DEFINE_string("out", None, "train-damsm: output directory (re-run to resume).")
+                  "train-damsm, train: dataset source.")
+flags.DEFINE_string("out", None, "train-damsm, train, demo: output directory (re-run to "
+                    "resume); sample, export: where to write.")
 flags.DEFINE_integer("epochs", 600,
                      "train-damsm, train: epochs (the reference's 600 by default).")
 flags.DEFINE_float("max_minutes", None,
                    "train-damsm, train: stop after the epoch that passes this.")
 flags.DEFINE_string("trunk_weights", None, "train-damsm: local Inception-v3 weights file.")
 flags.DEFINE_integer("eval_every", 1, "train-damsm: epochs between test R-precision runs.")
-flags.DEFINE_integer("seed", 0, "train-damsm, train, sample: random seed.")
-flags.DEFINE_string("damsm", None, "train: directory of an exported DAMSM (train-damsm's OUT/damsm).")
+flags.DEFINE_integer("seed", 0, "train-damsm, train, sample, demo: random seed.")
+flags.DEFINE_string("damsm", None,
+                    "train: directory of an exported DAMSM (train-damsm's OUT/damsm).")
 flags.DEFINE_integer("steps_per_epoch", None,
                      "train: steps per epoch (default: one pass over the training images).")
 flags.DEFINE_integer("checkpoint_every", 500, "train: steps between checkpoints (and every epoch).")
@@ -62,7 +65,7 @@ flags.DEFINE_string("model", None, "sample: directory of a trained model (train'
 flags.DEFINE_string("captions", None, "sample: text file with one caption per line.")
 flags.DEFINE_integer("n", 1, "sample: pictures per caption (seeds SEED, SEED+1, ...).")
 flags.DEFINE_enum("format", "saved_model", ["saved_model", "tflite"], "export: output format.")
-flags.DEFINE_boolean("float16", False, "export --format tflite: float16 weights.")
+flags.DEFINE_boolean("float16", False, "export --format tflite: float16 weights (TFLite only).")
 flags.DEFINE_float("damsm_minutes", 4.0, "demo: DAMSM training time.")
 flags.DEFINE_float("gan_minutes", 6.0, "demo: AttnGAN training time.")
 
@@ -191,7 +194,7 @@ def _sample(args: list[str]) -> int:
 
 
 def _export(args: list[str]) -> int:
-    """Exports a trained model as a SavedModel for TF Serving."""
+    """Exports a trained model: SavedModel for TF Serving, or TFLite (--format tflite)."""
     if args:
         raise app.UsageError(f"export takes no positional arguments, got {args}")
     if not (FLAGS.model and FLAGS.out):
@@ -200,6 +203,8 @@ def _export(args: list[str]) -> int:
     from .models import load_attngan
 
     model, _ = load_attngan(FLAGS.model)
+    if FLAGS.float16 and FLAGS.format != "tflite":
+        raise ValueError("--float16 applies to --format tflite only")
     if FLAGS.format == "tflite":
         target = export_tflite(model, FLAGS.out, float16=FLAGS.float16)
         print(f"wrote {target} ({target.stat().st_size / 2**20:.1f} MiB"
@@ -255,7 +260,9 @@ def _main(argv: list[str]) -> int:
     except Exception as e:  # noqa: BLE001
         # Bad data or arguments: DataError is a ValueError; raised inside a
         # tf.data function it arrives as an InvalidArgumentError.
-        if not isinstance(e, ValueError) and type(e).__name__ != "InvalidArgumentError":
+        # A non-finite loss (FloatingPointError) says which step and loss.
+        if not isinstance(e, (ValueError, FloatingPointError)) and (
+                type(e).__name__ != "InvalidArgumentError"):
             raise
         print(f"attngan {command}: error: {e}", file=sys.stderr)
         return 1

@@ -44,7 +44,7 @@ from .image_encoder import ImageEncoder
 from .saving import read_model_directory, write_model_directory
 from .text_encoder import TextEncoder
 
-__all__ = ["AttnGAN", "default_gan_optimizer", "save_attngan", "load_attngan", "MODEL_WEIGHTS"]
+__all__ = ["AttnGAN", "default_gan_optimizer", "save_attngan", "load_attngan"]
 
 
 def default_gan_optimizer(name: str | None = None) -> keras.optimizers.Optimizer:
@@ -75,7 +75,8 @@ class AttnGAN(ConfigModel):
         config: :class:`AttnGANConfig`.
         ema_decay: decay of the generator's weight average (the reference's 0.999).
         seed: seed of the noise drawn in ``train_step`` (z and the conditioning
-            augmentation's noise, stateless draws keyed by step and replica) and
+            augmentation's noise, stateless draws keyed by seed, step and replica;
+            None counts as 0, so training noise is reproducible by default) and
             of the seed generator used when calling the model without noise.
 
     The encoders come from a pretrained DAMSM: :meth:`load_encoders` copies
@@ -169,7 +170,7 @@ class AttnGAN(ConfigModel):
 
     # -- inference -----------------------------------------------------------------
     def encode_text(self, captions, lengths):
-        """``(words_emb [B, T, D], sent_emb [B, D], word_mask [B, T])``, encoder in inference mode."""
+        """``(words_emb [B, T, D], sent_emb [B, D], word_mask [B, T])``, inference mode."""
         words_emb, sent_emb = self.text_encoder(captions, lengths, training=False)
         steps = ops.shape(captions)[1]
         word_mask = ops.arange(steps)[None, :] < ops.cast(lengths, "int32")[:, None]
@@ -376,26 +377,36 @@ class AttnGAN(ConfigModel):
         return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed}
 
 
-MODEL_WEIGHTS = "attngan.weights.h5"
+def _networks(model: AttnGAN) -> dict:
+    """The networks of a saved model by file stem (no optimizer state)."""
+    nets = {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
+            "generator": model.generator, "ema_generator": model.ema_generator}
+    nets.update({f"discriminator{i}": d for i, d in enumerate(model.discriminators)})
+    return nets
 
 
 def save_attngan(model: AttnGAN, directory: str | os.PathLike,
                  vocabulary: Vocabulary) -> pathlib.Path:
-    """Writes a trained model as ``config.json``, ``vocabulary.json`` and its weights.
-
-    The weights file holds every network, the averaged generator included;
-    :func:`load_attngan` reads the directory back.
+    """Writes a trained model: ``config.json``, ``vocabulary.json`` and one
+    ``NAME.weights.h5`` per network (encoders, generator, its average,
+    discriminators; no optimizer state). :func:`load_attngan` reads it back.
     """
     directory = write_model_directory(directory, model.config, vocabulary)
-    model.save_weights(str(directory / MODEL_WEIGHTS))
+    for name, network in _networks(model).items():
+        network.save_weights(str(directory / f"{name}.weights.h5"))
     return directory
 
 
 def load_attngan(directory: str | os.PathLike) -> tuple[AttnGAN, Vocabulary]:
-    """Reads a directory written by :func:`save_attngan`; returns ``(model, vocabulary)``."""
-    config, vocabulary = read_model_directory(directory, "a saved AttnGAN", (MODEL_WEIGHTS,))
+    """Reads a directory written by :func:`save_attngan`; returns ``(model, vocabulary)``
+    with the vocabulary attached to the model."""
+    directory = pathlib.Path(directory)
+    config, _ = read_model_directory(directory, "a saved AttnGAN")
     model = AttnGAN(config)
     model.build()
-    model.load_weights(str(pathlib.Path(directory) / MODEL_WEIGHTS))
+    files = {name: f"{name}.weights.h5" for name in _networks(model)}
+    _, vocabulary = read_model_directory(directory, "a saved AttnGAN", tuple(files.values()))
+    for name, network in _networks(model).items():
+        network.load_weights(str(directory / files[name]))
     model.set_vocabulary(vocabulary)
     return model, vocabulary

@@ -29,7 +29,10 @@ def write_model_directory(directory: str | os.PathLike, config: AttnGANConfig,
 
 def read_model_directory(directory: str | os.PathLike, kind: str,
                          weights: tuple[str, ...] = ()) -> tuple[AttnGANConfig, Vocabulary]:
-    """Reads the config and vocabulary of a saved ``kind`` (for messages), checking ``weights`` exist."""
+    """Reads the config and vocabulary of a saved ``kind`` (named in errors).
+
+    Also checks that the ``weights`` files exist.
+    """
     directory = pathlib.Path(directory)
     try:
         config = AttnGANConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text()))

@@ -57,7 +57,8 @@ class TimeLimit(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if time.monotonic() - self.start >= self.seconds:
-            logger.info("time limit of %.1f min reached after epoch %d", self.seconds / 60, epoch + 1)
+            logger.info("time limit of %.1f min reached after epoch %d", self.seconds / 60,
+                        epoch + 1)
             self.model.stop_training = True
 
 

@@ -24,7 +24,8 @@ def variable_map(obj) -> dict:
     order follows the model's variables, which construction from a config fixes.
 
     Paths are relative to the object (its own name, which Keras numbers
-    ``model``, ``model_1``, ... per process, is dropped). Paths repeated within one object (e.g. two seed generators with the same
+    ``model``, ``model_1``, ... per process, is dropped). Paths repeated within
+    one object (e.g. two seed generators with the same
     name) get ``#1``, ``#2`` suffixes in variable order, which is fixed by the
     object's construction.
     """

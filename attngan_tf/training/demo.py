@@ -1,7 +1,8 @@
 """The README's main job: SynBirds → DAMSM → AttnGAN → sample images, on a CPU.
 
 ``run_demo(...)`` is what ``attngan demo`` runs. Each stage writes under
-``out`` (``damsm/``, ``attngan/``) and resumes when run again; the final
+``out`` (``damsm/``, ``attngan/``); run again, a finished DAMSM stage is kept
+as it is and an unfinished stage resumes from its last checkpoint; the final
 samples (every stage side by side, with ``captions.txt``) are in
 ``out/attngan/samples``.
 """
@@ -9,6 +10,7 @@ samples (every stage side by side, with ``captions.txt``) are in
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import pathlib
 import time
@@ -40,12 +42,18 @@ def run_demo(run: DemoRun) -> dict:
     """Builds SynBirds (once), pretrains DAMSM, trains AttnGAN, writes samples."""
     out = pathlib.Path(run.out)
     start = time.monotonic()
-    print(f"[1/2] DAMSM pretraining on SynBirds (about {run.damsm_minutes:g} min of training; "
-          "the first run also renders the data set, about 1.5 min)", flush=True)
-    damsm = train_damsm(DamsmRun(dataset="synbirds", out=str(out / "damsm"),
-                                 data_dir=run.data_dir, max_minutes=run.damsm_minutes,
-                                 final_runs=1, seed=run.seed, verbose=run.verbose,
-                                 synbirds=run.synbirds))
+    exported = out / "damsm" / "damsm" / "config.json"
+    if exported.is_file():  # finished before: the GAN stage's encoders must not change
+        summary = json.loads((out / "damsm" / "r_precision.json").read_text())
+        damsm = {"r_precision_mean": summary["r_precision_mean"], "epochs": summary["epochs"]}
+        print(f"[1/2] DAMSM: already trained ({out / 'damsm' / 'damsm'})", flush=True)
+    else:
+        print(f"[1/2] DAMSM pretraining on SynBirds (about {run.damsm_minutes:g} min of training; "
+              "the first run also renders the data set, about 1.5 min)", flush=True)
+        damsm = train_damsm(DamsmRun(dataset="synbirds", out=str(out / "damsm"),
+                                     data_dir=run.data_dir, max_minutes=run.damsm_minutes,
+                                     final_runs=1, seed=run.seed, verbose=run.verbose,
+                                     synbirds=run.synbirds))
     print(f"[2/2] AttnGAN training (about {run.gan_minutes:g} min)", flush=True)
     gan = train_attngan(GanRun(dataset="synbirds", out=str(out / "attngan"),
                                damsm=str(out / "damsm" / "damsm"), data_dir=run.data_dir,

@@ -8,7 +8,9 @@ epoch, the last ``keep_checkpoints`` kept), ``logs/`` (TensorBoard scalars and
 sample grids) and, at the end, ``model/`` (:func:`save_attngan`) and
 ``samples/`` (a few test captions drawn by the averaged generator, as PNGs with
 their captions). Running the same command again resumes from the last
-checkpoint.
+checkpoint: every network (including the encoders, which then come from the
+checkpoint, not from ``--damsm``), optimizer and the step; Keras starts the
+interrupted epoch again from its beginning (the data order restarts).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..config import AttnGANConfig, get_preset
 from ..data import PipelineConfig, load_dataset
 from ..models.attngan import AttnGAN, save_attngan
 from ..models.damsm import load_damsm
+from ..sampling import caption_noise
 from .callbacks import TimeLimit
 from .checkpoint import make_checkpoint
 from .rundir import check_run_directory
@@ -109,8 +112,19 @@ class GanCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.assign(epoch + 1)
-        path = self.manager.save(checkpoint_number=self._step())
+        step = self._step()
+        # Always a new number: never rewrite the step checkpoint of this same step in place.
+        path = self.manager.save(checkpoint_number=step if not (
+            self.every and step % self.every == 0) else None)
         logger.info("epoch %d: checkpoint %s", epoch + 1, path)
+
+
+def _seeded_noise(model: AttnGAN, size: int, seed: int) -> dict:
+    """Caption i's noise from seed ``seed + i``, as ``attngan sample`` draws it."""
+    cfg = model.config.generator
+    seeds = np.arange(size, dtype=np.int64) + seed
+    return {"noise": caption_noise(seeds, cfg.z_dim, 0),
+            "ca_noise": caption_noise(seeds, cfg.condition_dim, 1)}
 
 
 def _grid(model: AttnGAN, batch) -> np.ndarray:
@@ -137,15 +151,11 @@ class SampleGrid(keras.callbacks.Callback):
         self.vocabulary, self.every, self.seed = vocabulary, every, seed
 
     def _noise(self):
-        cfg = self.model.config.generator
-        rng = np.random.default_rng(self.seed)
-        size = int(self.batch["captions"].shape[0])
-        return {"noise": rng.standard_normal((size, cfg.z_dim)).astype(np.float32),
-                "ca_noise": rng.standard_normal((size, cfg.condition_dim)).astype(np.float32)}
+        return _seeded_noise(self.model, int(self.batch["captions"].shape[0]), self.seed)
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.g_optimizer.iterations.numpy())
-        if step % self.every:
+        if not self.every or step % self.every:
             return
         grid = _grid(self.model, {**self.batch, **self._noise()})
         texts = [" ".join(self.vocabulary.decode(ids[:n])) for ids, n in
@@ -156,18 +166,19 @@ class SampleGrid(keras.callbacks.Callback):
         self.writer.flush()
 
 
-def write_samples(model: AttnGAN, batch, vocabulary, directory, seed: int = 0) -> list[pathlib.Path]:
-    """Writes ``NN.png`` (every stage side by side) per caption and ``captions.txt``."""
+def write_samples(model: AttnGAN, batch, vocabulary, directory,
+                  seed: int = 0) -> list[pathlib.Path]:
+    """Writes ``NN.png`` (every stage side by side) per caption and ``captions.txt``.
+
+    Caption i is drawn with seed ``seed + i``: the last stage of ``NN.png`` is
+    what ``attngan sample --seed seed+i`` draws for that caption.
+    """
     from PIL import Image
 
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    cfg = model.config.generator
-    rng = np.random.default_rng(seed)
     size = int(batch["captions"].shape[0])
-    noise = {"noise": rng.standard_normal((size, cfg.z_dim)).astype(np.float32),
-             "ca_noise": rng.standard_normal((size, cfg.condition_dim)).astype(np.float32)}
-    images = model({**batch, **noise}, training=False)["images"]
+    images = model({**batch, **_seeded_noise(model, size, seed)}, training=False)["images"]
     last = images[-1].shape[1]
     paths, lines = [], []
     for i in range(size):
@@ -195,9 +206,9 @@ class GanRun:
     steps_per_epoch: int | None = None  # default: one pass over the training images
     batch_size: int = 16
     max_minutes: float | None = None
-    checkpoint_every: int | None = 500
+    checkpoint_every: int | None = 500  # 0 or None: only at epoch ends
     keep_checkpoints: int = 3
-    sample_every: int = 200
+    sample_every: int = 200  # 0: no TensorBoard sample grids
     samples: int = 8
     seed: int = 0
     verbose: int = 1
@@ -217,7 +228,15 @@ def train_attngan(run: GanRun) -> dict:
                         **split_kwargs)
     check_run_directory(out, model.config, vocabulary)
 
+    for name in ("checkpoint_every", "sample_every"):
+        value = getattr(run, name)
+        if value is not None and value < 0:
+            raise ValueError(f"{name}: must be >= 0 (0: off), got {value}")
     batch_size = min(run.batch_size, len(train))
+    if batch_size < 2:
+        raise ValueError(f"batch size {batch_size}: AttnGAN needs at least 2 examples per batch "
+                         "(mismatched-caption pairs); with fewer training images there is "
+                         "nothing to train on")
     if batch_size < run.batch_size:
         logger.warning("only %d training images: batch size %d lowered to %d", len(train),
                        run.batch_size, batch_size)
@@ -239,9 +258,10 @@ def train_attngan(run: GanRun) -> dict:
                        int(epoch), int(model.g_optimizer.iterations.numpy()))
     initial_epoch = int(epoch)
     callbacks = [GanCheckpoint(manager, epoch, run.checkpoint_every),
-                 keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
-                 SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
-                            seed=run.seed)]
+                 keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False)]
+    if run.sample_every:
+        callbacks.append(SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
+                                    seed=run.seed))
     if run.max_minutes is not None:
         callbacks.append(TimeLimit(run.max_minutes))
     if initial_epoch < run.epochs:

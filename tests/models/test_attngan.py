@@ -147,7 +147,12 @@ def test_save_load_and_config_roundtrip(tmp_path):
     words = [f"w{i}" for i in range(1, cfg.text.vocab_size)]
     vocab = Vocabulary(["<end>", *words])
     save_attngan(model, tmp_path / "m", vocab)
+    names = sorted(p.name for p in (tmp_path / "m").iterdir())
+    assert names == ["config.json", "discriminator0.weights.h5", "discriminator1.weights.h5",
+                     "ema_generator.weights.h5", "generator.weights.h5",
+                     "image_encoder.weights.h5", "text_encoder.weights.h5", "vocabulary.json"]
     loaded, vocab2 = load_attngan(tmp_path / "m")
+    assert loaded.vocabulary == vocab
     assert vocab2 == vocab and loaded.config == cfg
     batch = make_batch(cfg, seed=9)
     for a, b in zip(model(batch)["images"], loaded(batch)["images"]):

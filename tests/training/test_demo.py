@@ -21,3 +21,7 @@ def test_demo_runs_every_stage_and_writes_samples(tmp_path, capsys):
     assert vocabulary == vocabulary2 and model.config.text == damsm.config.text
     samples = sorted((tmp_path / "demo" / "attngan" / "samples").glob("*.png"))
     assert len(samples) == 8 and Image.open(samples[0]).size == (3 * 256, 256)
+    # Run again: the finished DAMSM is kept (the GAN's encoders must not change); the GAN resumes.
+    again = run_demo(run)
+    assert "DAMSM: already trained" in capsys.readouterr().out
+    assert again["damsm"]["epochs"] == 1 and again["attngan"]["steps"] == 4

@@ -195,3 +195,16 @@ def test_cli_train_end_to_end_and_resume(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "resuming from" in result.stderr and "step 2" in result.stderr
+
+
+def test_one_training_image_is_a_clear_error(tmp_path):
+    from attngan_tf.training import GanRun, train_attngan
+
+    one = {"num_train": 1, "num_test": 2, "seed": 1, "image_size": 64}
+    damsm_dir, cfg = _export_damsm(tmp_path, small_config(1), synbirds=one)
+    run = GanRun(dataset="synbirds", out=str(tmp_path / "run"), damsm=str(damsm_dir),
+                 data_dir=str(tmp_path / "data"), preset=cfg, epochs=1, verbose=0, synbirds=one)
+    with pytest.raises(ValueError, match="at least 2 examples per batch"):
+        train_attngan(run)
+    with pytest.raises(ValueError, match="sample_every: must be >= 0"):
+        train_attngan(GanRun(**{**run.__dict__, "sample_every": -1}))
