@@ -15,7 +15,7 @@ from ..synbirds.attributes import ATTRIBUTE_NAMES
 from ..synbirds.captions import mentioned_attributes
 from ..synbirds.oracle import predict_batch
 
-__all__ = ["caption_attribute_accuracy"]
+__all__ = ["caption_attribute_accuracy", "named_attribute_accuracy"]
 
 
 def caption_attribute_accuracy(images, captions: Sequence[str]) -> dict:
@@ -33,7 +33,13 @@ def caption_attribute_accuracy(images, captions: Sequence[str]) -> dict:
         raise ValueError(f"{len(images)} images but {len(captions)} captions")
     if not len(captions):
         raise ValueError("no images")
-    predictions = predict_batch(images)
+    return named_attribute_accuracy(predict_batch(images), captions)
+
+
+def named_attribute_accuracy(predictions: Sequence[dict], captions: Sequence[str]) -> dict:
+    """:func:`caption_attribute_accuracy` from oracle predictions already made."""
+    if len(predictions) != len(captions):
+        raise ValueError(f"{len(predictions)} predictions but {len(captions)} captions")
     named, correct = Counter(), Counter()
     for prediction, caption in zip(predictions, captions):
         for name, value in mentioned_attributes(caption).items():
