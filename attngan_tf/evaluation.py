@@ -118,6 +118,7 @@ def evaluate(run: EvalRun) -> dict:
     base = PipelineConfig.for_model(model.config, batch_size=run.batch_size, training=False,
                                     drop_remainder=False)
     captions_per_image = model.config.text.captions_per_image
+    cfg = model.config.generator
     raw = {example.key: example.captions for example in dataset.index.examples}
     probabilities, pools, codes, sentences, sources, texts, predictions = ([] for _ in range(7))
     progress = keras.utils.Progbar(run.samples, verbose=run.verbose, unit_name="image")
@@ -128,7 +129,6 @@ def evaluate(run: EvalRun) -> dict:
             take = min(int(batch["captions"].shape[0]), run.samples - done)
             ids, lengths = batch["captions"][:take], batch["lengths"][:take]
             seeds = np.arange(done, done + take, dtype=np.int64) + run.seed
-            cfg = model.config.generator
             out = model({"captions": ids, "lengths": lengths,
                          "noise": caption_noise(seeds, cfg.z_dim, 0),
                          "ca_noise": caption_noise(seeds, cfg.condition_dim, 1)})

@@ -36,6 +36,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from .sampling import caption_noise, to_uint8
 from .text.tokenizer import CaptionTokenizer
 
 __all__ = ["export_saved_model", "export_tflite", "SIGNATURES", "TFLITE_FILE"]
@@ -43,16 +44,6 @@ __all__ = ["export_saved_model", "export_tflite", "SIGNATURES", "TFLITE_FILE"]
 TFLITE_FILE = "attngan.tflite"
 
 SIGNATURES = ("serving_default", "generate_with_seed")
-
-
-def _uint8(images):
-    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
-
-
-def _noise(seeds, dim: int, salt: int):
-    salt = tf.constant(salt, tf.int64)
-    return tf.map_fn(lambda s: tf.random.stateless_normal([dim], seed=tf.stack([s, salt])),
-                     seeds, fn_output_signature=tf.TensorSpec([dim], tf.float32))
 
 
 def export_saved_model(model, out: str | os.PathLike, version: int | None = None) -> pathlib.Path:
@@ -86,12 +77,12 @@ def export_saved_model(model, out: str | os.PathLike, version: int | None = None
         token_ids, lengths = tokenizer(captions)
         words_emb, sent_emb = text_encoder(token_ids, tf.maximum(lengths, 1), training=False)
         word_mask = tf.range(words_num)[None, :] < tf.maximum(lengths, 1)[:, None]
-        out = generator(_noise(seeds, cfg.generator.z_dim, 0), sent_emb, words_emb, word_mask,
-                        _noise(seeds, cfg.generator.condition_dim, 1), training=False)
+        out = generator(caption_noise(seeds, cfg.generator.z_dim, 0), sent_emb, words_emb, word_mask,
+                        caption_noise(seeds, cfg.generator.condition_dim, 1), training=False)
         images = out["images"]
-        result = {"images": _uint8(images[-1]), "token_ids": token_ids, "lengths": lengths}
+        result = {"images": to_uint8(images[-1]), "token_ids": token_ids, "lengths": lengths}
         for i, stage in enumerate(images[:-1]):
-            result[f"images_stage{i + 1}"] = _uint8(stage)
+            result[f"images_stage{i + 1}"] = to_uint8(stage)
         for i, attention in enumerate(out["attention_maps"]):
             result[f"attention_stage{i + 2}"] = tf.cast(attention, tf.float32)
         return result

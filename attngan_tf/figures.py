@@ -14,16 +14,12 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .sampling import to_uint8
+
 __all__ = ["attention_figure", "heat_overlay"]
 
 TILE = 128
 LABEL = 16
-
-
-def _to_uint8(image: np.ndarray) -> np.ndarray:
-    """``[S, S, 3]`` in [-1, 1] -> uint8."""
-    return np.clip(np.round((np.asarray(image, np.float32) + 1.0) * 127.5), 0, 255).astype(
-        np.uint8)
 
 
 def heat_overlay(image: np.ndarray, attention: np.ndarray, size: int = TILE) -> Image.Image:
@@ -32,7 +28,7 @@ def heat_overlay(image: np.ndarray, attention: np.ndarray, size: int = TILE) -> 
     The map is stretched to its own [min, max], so every word's tile shows
     where its attention is relatively high, even when it is nearly uniform.
     """
-    base = Image.fromarray(_to_uint8(image)).resize((size, size), Image.BILINEAR)
+    base = Image.fromarray(np.asarray(to_uint8(image))).resize((size, size), Image.BILINEAR)
     heat = np.asarray(attention, np.float32)
     heat = (heat - heat.min()) / max(float(heat.max() - heat.min()), 1e-12)
     heat = np.asarray(Image.fromarray((heat * 255).astype(np.uint8)).resize(
@@ -67,7 +63,7 @@ def attention_figure(images: Sequence[np.ndarray], attention_maps: Sequence[np.n
     draw.text((4, 2), caption[:columns * TILE // 6], fill="black", font=font)
     for c, image in enumerate(images):
         y = header
-        tile = Image.fromarray(_to_uint8(image)).resize((TILE, TILE), Image.BILINEAR)
+        tile = Image.fromarray(np.asarray(to_uint8(image))).resize((TILE, TILE), Image.BILINEAR)
         figure.paste(tile, (c * TILE, y))
         size = np.asarray(image).shape[0]
         draw.text((c * TILE + 4, y + TILE + 2), f"stage {c + 1}: {size} px", fill="black",

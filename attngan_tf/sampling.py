@@ -25,7 +25,13 @@ import tensorflow as tf
 
 from .text.tokenizer import CaptionTokenizer
 
-__all__ = ["caption_noise", "generate", "write_samples"]
+__all__ = ["caption_noise", "to_uint8", "generate", "write_samples"]
+
+
+def to_uint8(images) -> tf.Tensor:
+    """Images in [-1, 1] (any shape) to uint8 pixels, rounded; graph-safe."""
+    images = tf.convert_to_tensor(images, tf.float32)
+    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
 
 
 def caption_noise(seeds, dim: int, salt: int) -> tf.Tensor:
@@ -94,7 +100,7 @@ def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[in
     ids, known = token_ids.numpy(), lengths.numpy()
     return {
         "images": images,
-        "images_uint8": np.clip(np.round((images[-1] + 1.0) * 127.5), 0, 255).astype(np.uint8),
+        "images_uint8": to_uint8(images[-1]).numpy(),
         "attention_maps": tuple(np.asarray(a) for a in out["attention_maps"]),
         "token_ids": ids,
         "lengths": known,

@@ -370,19 +370,25 @@ class AttnGAN(ConfigModel):
         return super().fit(*args, **kwargs)
 
     def test_step(self, batch):
-        raise NotImplementedError("AttnGAN has no validation loss; evaluate samples with "
-                                  "attngan_tf.metrics (R-precision, IS, FID)")
+        """Refused on purpose: a GAN has no validation loss (``fit(validation_data=...)``,
+        ``evaluate``); measure samples with ``attngan evaluate`` instead."""
+        raise TypeError("AttnGAN has no validation loss; evaluate samples with "
+                        "attngan evaluate / attngan_tf.metrics (R-precision, IS, FID)")
 
     def get_config(self):
         return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed}
 
 
+def _network_names(config: AttnGANConfig) -> list[str]:
+    """File stems of a saved model's networks (no optimizer state)."""
+    return (["text_encoder", "image_encoder", "generator", "ema_generator"]
+            + [f"discriminator{i}" for i in range(config.discriminator.branch_num)])
+
+
 def _networks(model: AttnGAN) -> dict:
-    """The networks of a saved model by file stem (no optimizer state)."""
-    nets = {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
-            "generator": model.generator, "ema_generator": model.ema_generator}
-    nets.update({f"discriminator{i}": d for i, d in enumerate(model.discriminators)})
-    return nets
+    return dict(zip(_network_names(model.config),
+                    [model.text_encoder, model.image_encoder, model.generator,
+                     model.ema_generator, *model.discriminators]))
 
 
 def save_attngan(model: AttnGAN, directory: str | os.PathLike,
@@ -401,12 +407,14 @@ def load_attngan(directory: str | os.PathLike) -> tuple[AttnGAN, Vocabulary]:
     """Reads a directory written by :func:`save_attngan`; returns ``(model, vocabulary)``
     with the vocabulary attached to the model."""
     directory = pathlib.Path(directory)
-    config, _ = read_model_directory(directory, "a saved AttnGAN")
+    config, vocabulary = read_model_directory(directory, "a saved AttnGAN")
+    files = [f"{name}.weights.h5" for name in _network_names(config)]
+    missing = [name for name in files if not (directory / name).is_file()]
+    if missing:
+        raise ValueError(f"{directory}: not a saved AttnGAN (no {missing[0]})")
     model = AttnGAN(config)
     model.build()
-    files = {name: f"{name}.weights.h5" for name in _networks(model)}
-    _, vocabulary = read_model_directory(directory, "a saved AttnGAN", tuple(files.values()))
-    for name, network in _networks(model).items():
-        network.load_weights(str(directory / files[name]))
+    for network, name in zip(_networks(model).values(), files):
+        network.load_weights(str(directory / name))
     model.set_vocabulary(vocabulary)
     return model, vocabulary

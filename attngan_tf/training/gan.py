@@ -28,7 +28,7 @@ from ..config import AttnGANConfig, get_preset
 from ..data import PipelineConfig, load_dataset
 from ..models.attngan import AttnGAN, save_attngan
 from ..models.damsm import load_damsm
-from ..sampling import caption_noise
+from ..sampling import caption_noise, to_uint8
 from .callbacks import TimeLimit
 from .checkpoint import make_checkpoint
 from .rundir import check_run_directory
@@ -127,12 +127,16 @@ def _seeded_noise(model: AttnGAN, size: int, seed: int) -> dict:
             "ca_noise": caption_noise(seeds, cfg.condition_dim, 1)}
 
 
-def _grid(model: AttnGAN, batch) -> np.ndarray:
-    """One row per caption: every stage's image, upsampled to the last stage's size."""
+def _stage_rows(model: AttnGAN, batch) -> tf.Tensor:
+    """``[B, S, stages·S, 3]`` in [-1, 1]: every stage's image, upsampled to the last one's size."""
     images = model(batch, training=False)["images"]
     size = images[-1].shape[1]
-    tiles = [tf.image.resize(x, [size, size], method="nearest") for x in images]
-    rows = tf.concat(tiles, axis=2)  # [B, S, stages·S, 3]
+    return tf.concat([tf.image.resize(x, [size, size], method="nearest") for x in images], axis=2)
+
+
+def _grid(model: AttnGAN, batch) -> np.ndarray:
+    """One row per caption (:func:`_stage_rows` stacked), in [0, 1]."""
+    rows = _stage_rows(model, batch)
     grid = tf.reshape(rows, [-1, rows.shape[2], 3])
     return ((grid.numpy() + 1.0) / 2.0).clip(0, 1)
 
@@ -178,12 +182,9 @@ def write_samples(model: AttnGAN, batch, vocabulary, directory,
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     size = int(batch["captions"].shape[0])
-    images = model({**batch, **_seeded_noise(model, size, seed)}, training=False)["images"]
-    last = images[-1].shape[1]
+    rows = to_uint8(_stage_rows(model, {**batch, **_seeded_noise(model, size, seed)})).numpy()
     paths, lines = [], []
-    for i in range(size):
-        tiles = [tf.image.resize(x[i:i + 1], [last, last], method="nearest")[0] for x in images]
-        row = ((tf.concat(tiles, axis=1).numpy() + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+    for i, row in enumerate(rows):
         path = directory / f"{i:02d}.png"
         Image.fromarray(row).save(path)
         paths.append(path)
