@@ -13,6 +13,8 @@ Usage::
     attngan evaluate --model DIR --dataset synbirds [--samples N] [--metrics is,fid,rprec,attr]
         [--inception-weights PATH] [--out report.json]
     attngan demo [--out runs/demo]    # the main job: SynBirds, DAMSM, AttnGAN, samples
+    attngan convert-pytorch --netg bird_AttnGAN2.pth --text-encoder text_encoder200.pth
+        --image-encoder image_encoder200.pth --captions captions.pickle --preset birds --out DIR
 
 Subcommands are the first positional argument; flags are absl flags.
 """
@@ -63,8 +65,14 @@ flags.DEFINE_integer("steps_per_epoch", None,
                      "train: steps per epoch (default: one pass over the training images).")
 flags.DEFINE_integer("checkpoint_every", 500, "train: steps between checkpoints (and every epoch).")
 flags.DEFINE_integer("sample_every", 200, "train: steps between TensorBoard sample grids.")
-flags.DEFINE_string("model", None, "sample: directory of a trained model (train's OUT/model).")
-flags.DEFINE_string("captions", None, "sample: text file with one caption per line.")
+flags.DEFINE_string("model", None, "sample, export, evaluate: directory of a trained model "
+                    "(train's OUT/model); parity: check this model's networks instead of the "
+                    "file's weights.")
+flags.DEFINE_string("captions", None, "sample: text file with one caption per line; "
+                    "convert-pytorch: the data set's captions.pickle.")
+flags.DEFINE_string("netg", None, "convert-pytorch: the generator's .pth (G_NET state dict).")
+flags.DEFINE_string("text_encoder", None, "convert-pytorch: the text encoder's .pth.")
+flags.DEFINE_string("image_encoder", None, "convert-pytorch: the image encoder's .pth.")
 flags.DEFINE_integer("n", 1, "sample: pictures per caption (seeds SEED, SEED+1, ...).")
 flags.DEFINE_enum("format", "saved_model", ["saved_model", "tflite"], "export: output format.")
 flags.DEFINE_boolean("float16", False, "export --format tflite: float16 weights (TFLite only).")
@@ -102,7 +110,16 @@ def _parity(args: list[str]) -> int:
         raise app.UsageError("usage: attngan parity FILE.npz")
     from .tools import parity
 
-    return parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision)
+    networks = None
+    if FLAGS.model:
+        from .models import load_attngan
+
+        model, _ = load_attngan(FLAGS.model)
+        networks = {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
+                    "generator": model.ema_generator}
+        print(f"parity: text encoder, image encoder and generator from {FLAGS.model}")
+    return parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision,
+                      networks=networks)
 
 
 def _data(args: list[str]) -> int:
@@ -263,6 +280,27 @@ def _demo(args: list[str]) -> int:
     return 0
 
 
+def _convert_pytorch(args: list[str]) -> int:
+    """Converts the original AttnGAN's released .pth files to a model directory."""
+    if args:
+        raise app.UsageError(f"convert-pytorch takes no positional arguments, got {args}")
+    needed = {"--netg": FLAGS.netg, "--text-encoder": FLAGS.text_encoder,
+              "--image-encoder": FLAGS.image_encoder, "--captions": FLAGS.captions,
+              "--out": FLAGS.out}
+    absent = [name for name, value in needed.items() if not value]
+    if absent:
+        raise app.UsageError(f"convert-pytorch needs {' '.join(absent)}")
+    if not FLAGS["preset"].present:
+        raise app.UsageError("convert-pytorch needs --preset (birds or coco for the release)")
+    from .convert.pytorch import convert_release
+
+    target = convert_release(FLAGS.netg, FLAGS.text_encoder, FLAGS.image_encoder,
+                             FLAGS.captions, FLAGS.preset, FLAGS.out)
+    print(f"wrote {target} (preset {FLAGS.preset}, reference_mask_quirk on; no "
+          f"discriminators): use it with attngan sample / export / evaluate --model {target}")
+    return 0
+
+
 COMMANDS = {
     "info": _info,
     "parity": _parity,
@@ -273,13 +311,14 @@ COMMANDS = {
     "export": _export,
     "evaluate": _evaluate,
     "demo": _demo,
+    "convert-pytorch": _convert_pytorch,
 }
 
 
 def _usage() -> str:
     lines = ["usage: attngan COMMAND [flags]", "", "commands:"]
     for name, fn in COMMANDS.items():
-        lines.append(f"  {name:<10s} {fn.__doc__.strip().splitlines()[0]}")
+        lines.append(f"  {name:<15s} {fn.__doc__.strip().splitlines()[0]}")
     return "\n".join(lines)
 
 
@@ -294,8 +333,10 @@ def _main(argv: list[str]) -> int:
     except Exception as e:  # noqa: BLE001
         # Bad data or arguments: DataError is a ValueError; raised inside a
         # tf.data function it arrives as an InvalidArgumentError.
-        # A non-finite loss (FloatingPointError) says which step and loss.
-        if not isinstance(e, (ValueError, FloatingPointError)) and (
+        # A non-finite loss (FloatingPointError) says which step and loss;
+        # a missing file or optional dependency (torch) says what is needed.
+        if not isinstance(e, (ValueError, FloatingPointError, FileNotFoundError,
+                              ImportError)) and (
                 type(e).__name__ != "InvalidArgumentError"):
             raise
         print(f"attngan {command}: error: {e}", file=sys.stderr)

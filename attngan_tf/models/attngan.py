@@ -123,6 +123,8 @@ class AttnGAN(ConfigModel):
         self.g_optimizer = None
         self.d_optimizers = None
         self.vocabulary: Vocabulary | None = None
+        # False for a model loaded without discriminator weights (a converted release).
+        self.has_discriminators = True
 
     # -- construction ------------------------------------------------------------
     def build(self, input_shape=None):
@@ -392,29 +394,45 @@ def _networks(model: AttnGAN) -> dict:
 
 
 def save_attngan(model: AttnGAN, directory: str | os.PathLike,
-                 vocabulary: Vocabulary) -> pathlib.Path:
+                 vocabulary: Vocabulary, discriminators: bool = True) -> pathlib.Path:
     """Writes a trained model: ``config.json``, ``vocabulary.json`` and one
     ``NAME.weights.h5`` per network (encoders, generator, its average,
     discriminators; no optimizer state). :func:`load_attngan` reads it back.
+
+    ``discriminators=False`` leaves the discriminators out (a model for
+    sampling and export only, as converted from the original release).
     """
     directory = write_model_directory(directory, model.config, vocabulary)
     for name, network in _networks(model).items():
-        network.save_weights(str(directory / f"{name}.weights.h5"))
+        if discriminators or not name.startswith("discriminator"):
+            network.save_weights(str(directory / f"{name}.weights.h5"))
     return directory
 
 
 def load_attngan(directory: str | os.PathLike) -> tuple[AttnGAN, Vocabulary]:
     """Reads a directory written by :func:`save_attngan`; returns ``(model, vocabulary)``
-    with the vocabulary attached to the model."""
+    with the vocabulary attached to the model.
+
+    A directory without any discriminator file (``save_attngan(...,
+    discriminators=False)``, e.g. a converted release) loads with randomly
+    initialised discriminators and ``model.has_discriminators`` False; it samples
+    and exports like any other.
+    """
     directory = pathlib.Path(directory)
     config, vocabulary = read_model_directory(directory, "a saved AttnGAN")
-    files = [f"{name}.weights.h5" for name in _network_names(config)]
-    missing = [name for name in files if not (directory / name).is_file()]
+    files = {name: directory / f"{name}.weights.h5" for name in _network_names(config)}
+    present = {name: path.is_file() for name, path in files.items()}
+    with_discriminators = any(ok for name, ok in present.items()
+                              if name.startswith("discriminator"))
+    missing = [name for name, ok in present.items()
+               if not ok and (with_discriminators or not name.startswith("discriminator"))]
     if missing:
-        raise ValueError(f"{directory}: not a saved AttnGAN (no {missing[0]})")
+        raise ValueError(f"{directory}: not a saved AttnGAN (no {missing[0]}.weights.h5)")
     model = AttnGAN(config)
     model.build()
-    for network, name in zip(_networks(model).values(), files):
-        network.load_weights(str(directory / name))
+    for name, network in _networks(model).items():
+        if present[name]:
+            network.load_weights(str(files[name]))
+    model.has_discriminators = with_discriminators
     model.set_vocabulary(vocabulary)
     return model, vocabulary

@@ -3,7 +3,7 @@
 Usage::
 
     python -m attngan_tf.tools.parity FILE.npz [--quiet] [--precision float32]
-    attngan parity FILE.npz
+    attngan parity FILE.npz [--model DIR]
 
 The file holds a config (``config_json``), the reference's weights
 (``state/<module>/<torch name>``), inputs (``in/*``) and outputs (``out/*``,
@@ -16,6 +16,10 @@ output key is compared:
   align-corners resizing (the reference's semantics);
 * ``alt_fixedmask/*`` with our default (correct) attention mask;
 * ``alt_ac_false/*`` with half-pixel resizing in the image encoder.
+
+With ``--model DIR`` (``networks=`` in Python) the text encoder, image encoder
+and generator weights come from a saved model instead of the file, e.g. one
+converted from PyTorch files by ``attngan convert-pytorch``.
 
 Each module is fed the reference's own inputs (the generator gets the
 reference ``words_emb``/``sent_emb``, the image encoder and discriminators the
@@ -128,7 +132,7 @@ def _state(data, module: str) -> dict:
 class _Outputs:
     """Lazily computes our outputs, keyed by the reference's names and layouts."""
 
-    def __init__(self, data):
+    def __init__(self, data, networks: dict | None = None):
         from .. import losses
         from ..convert import state_dict as convert
         from ..models import (AttnGenerator, Discriminator, ImageEncoder, TextEncoder)
@@ -165,6 +169,9 @@ class _Outputs:
             convert.load_discriminator(disc, _state(data, f"netD{i}"))
             self.discriminators.append(disc)
 
+        if networks:
+            self._take_weights(networks)
+
         self.captions = data["in/captions"]
         self.lengths = data["in/cap_lens"]
         steps = self.captions.shape[1]
@@ -178,6 +185,24 @@ class _Outputs:
         self.ref_fake = [_nhwc(data[f"out/fake_imgs/{i}"]) for i in range(cfg.generator.branch_num)]
         self.real = [_nhwc(data[f"in/real_imgs/{i}"]) for i in range(cfg.generator.branch_num)]
         self._cache: dict = {}
+
+    def _take_weights(self, networks: dict) -> None:
+        """Replaces the file's weights with those of ``networks`` (every variant)."""
+        targets = {"text_encoder": [self.text_encoder],
+                   "image_encoder": list(self.image_encoders.values()),
+                   "generator": list(self.generators.values())}
+        unknown = sorted(set(networks) - set(targets))
+        if unknown:
+            raise ValueError(f"networks: unknown name {unknown[0]!r}; "
+                             f"expected some of {sorted(targets)}")
+        for name, network in networks.items():
+            weights = network.get_weights()
+            for target in targets[name]:
+                try:
+                    target.set_weights(weights)
+                except ValueError as e:
+                    raise ValueError(f"networks[{name!r}]: does not fit the file's "
+                                     f"configuration: {e}") from e
 
     def _once(self, name: str, fn: Callable):
         if name not in self._cache:
@@ -345,13 +370,17 @@ def _align_to_reference(key: str, ours: np.ndarray, ref: np.ndarray) -> np.ndarr
 
 
 def check_file(path: str, log: Callable[[str], None] | None = None,
-               precision: str = "float64") -> list[KeyResult]:
+               precision: str = "float64", networks: dict | None = None) -> list[KeyResult]:
     """Runs every check of a reference-vectors file; returns one result per output key.
 
     ``precision``: ``"float64"`` (default) or ``"float32"``, what our models run in.
+    ``networks``: optional built models (keys ``text_encoder``, ``image_encoder``,
+    ``generator``) whose weights replace the file's for those modules, e.g. the
+    networks of a model converted from PyTorch files (see
+    :mod:`attngan_tf.convert.pytorch`); their configurations must match the file's.
     """
     with _keras_precision(precision), np.load(path, allow_pickle=False) as data:
-        outputs = _Outputs(data)
+        outputs = _Outputs(data, networks)
         results = []
         for key in sorted(data.files):
             if key in _METADATA_KEYS or key.startswith(_INPUT_PREFIXES):
@@ -391,14 +420,19 @@ def _compare(key: str, ours: np.ndarray, ref: np.ndarray,
     return KeyResult(key, err, tol, err <= tol)
 
 
-def run(path: str, verbose: bool = True, precision: str = "float64") -> int:
-    """Prints one line per key and a summary; returns the exit status."""
+def run(path: str, verbose: bool = True, precision: str = "float64",
+        networks: dict | None = None) -> int:
+    """Prints one line per key and a summary; returns the exit status.
+
+    ``networks``: as for :func:`check_file`.
+    """
     import os
 
     if not os.path.isfile(path):
         print(f"parity: no such file: {path}", file=sys.stderr)
         return 2
-    results = check_file(path, log=print if verbose else None, precision=precision)
+    results = check_file(path, log=print if verbose else None, precision=precision,
+                         networks=networks)
     failed = [r for r in results if not r.passed]
     if not results:
         print("parity: FAIL: the file has no output keys to check")

@@ -25,3 +25,22 @@ def test_random_classifier_only_when_asked_and_outputs():
     np.testing.assert_allclose(probabilities.numpy().sum(axis=1), 1.0, rtol=1e-4)
     with pytest.raises(ValueError, match="batch, height, width, 3"):
         inception_outputs(classifier, images[..., :1])
+
+
+def test_weights_file_in_the_keras_applications_layout_is_loaded(tmp_path):
+    """The released file is a legacy Keras HDF5 weights file (layer groups in model order)."""
+    import h5py
+    import keras
+    from keras.src.legacy.saving import legacy_h5_format
+
+    source = keras.applications.InceptionV3(weights=None, classifier_activation="softmax")
+    path = tmp_path / WEIGHTS_FILE
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, source)
+    classifier = load_inception_classifier(path)
+    expected, loaded = source.get_weights(), classifier.get_weights()
+    assert len(loaded) == len(expected) == 378
+    for a, b in zip(expected, loaded):
+        np.testing.assert_array_equal(a, b)
+    fresh = load_inception_classifier(None, allow_random=True).get_weights()
+    assert not np.array_equal(fresh[0], expected[0]), "the comparison must be able to fail"

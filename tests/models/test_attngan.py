@@ -163,6 +163,20 @@ def test_save_load_and_config_roundtrip(tmp_path):
         load_attngan(tmp_path / "missing")
     with pytest.raises(ValueError, match="vocabulary"):
         save_attngan(model, tmp_path / "bad", Vocabulary(["<end>", "a"]))
+    assert loaded.has_discriminators
+    for a, b in zip(model.discriminators[1].get_weights(), loaded.discriminators[1].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # Without discriminators (a converted release): loads for sampling, and says so.
+    save_attngan(model, tmp_path / "g", vocab, discriminators=False)
+    assert not list((tmp_path / "g").glob("discriminator*"))
+    generator_only, _ = load_attngan(tmp_path / "g")
+    assert not generator_only.has_discriminators
+    for a, b in zip(model(batch)["images"], generator_only(batch)["images"]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+    # Some but not all discriminators: a damaged directory.
+    (tmp_path / "m" / "discriminator1.weights.h5").unlink()
+    with pytest.raises(ValueError, match="no discriminator1.weights.h5"):
+        load_attngan(tmp_path / "m")
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
