@@ -7,6 +7,7 @@ PyTorch defaults: epsilon 1e-5 and momentum 0.1 (Keras ``momentum=0.9``).
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 PACKAGE = "attngan_tf"
@@ -46,9 +47,55 @@ class TallOrthogonal(keras.initializers.Orthogonal):
         return ops.cast(self.gain * ops.reshape(q, shape), dtype or "float32")
 
 
-def batch_norm(name: str) -> keras.layers.BatchNormalization:
-    """BatchNorm as initialised by the reference's ``weights_init`` (gamma ~ N(1, 0.02))."""
-    return keras.layers.BatchNormalization(
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class GroupedBatchNormalization(keras.layers.BatchNormalization):
+    """``keras.layers.BatchNormalization`` that can treat a batch as several batches.
+
+    Call: ``y = bn(x, training=None, groups=1)``. With ``training`` and
+    ``groups = G > 1``, ``x [G·B, ...]`` holds G equal batches along axis 0;
+    each is normalised with its own batch statistics and the moving
+    statistics are updated once per group, in order -- the same results as G
+    separate calls, while the layers around it (convolutions) run once on the
+    whole batch. Otherwise it is the Keras layer.
+    """
+
+    def call(self, inputs, training=None, mask=None, groups: int = 1):
+        if groups == 1 or not (training and self.trainable):
+            return super().call(inputs, training=training, mask=mask)
+        if mask is not None:
+            raise ValueError("GroupedBatchNormalization: mask is not supported with groups > 1")
+        if self.axis not in (-1, len(inputs.shape) - 1):
+            raise ValueError("GroupedBatchNormalization: groups > 1 needs axis=-1")
+        dtype = "float32" if inputs.dtype in ("float16", "bfloat16") else inputs.dtype
+        x = ops.cast(inputs, dtype)
+        shape = ops.shape(x)
+        grouped = ops.reshape(x, (groups, -1, *x.shape[1:]))
+        mean, variance = ops.moments(grouped, axes=list(range(1, len(grouped.shape) - 1)),
+                                     keepdims=True)  # [G, 1, ..., 1, C]
+        channels = x.shape[-1]
+        for g in range(groups):
+            self.moving_mean.assign(
+                ops.cast(self.moving_mean, dtype) * self.momentum
+                + ops.reshape(mean[g], (channels,)) * (1.0 - self.momentum))
+            self.moving_variance.assign(
+                ops.cast(self.moving_variance, dtype) * self.momentum
+                + ops.reshape(variance[g], (channels,)) * (1.0 - self.momentum))
+        outputs = ops.batch_normalization(
+            grouped, mean, variance, axis=-1, epsilon=self.epsilon,
+            offset=ops.cast(self.beta, dtype) if self.center else None,
+            scale=ops.cast(self.gamma, dtype) if self.scale else None)
+        return ops.cast(ops.reshape(outputs, shape), self.compute_dtype)
+
+
+def batch_norm(name: str, grouped: bool = False) -> keras.layers.BatchNormalization:
+    """BatchNorm as initialised by the reference's ``weights_init`` (gamma ~ N(1, 0.02)).
+
+    ``grouped``: a :class:`GroupedBatchNormalization` (the discriminators).
+    Saved weights of layers held in lists are keyed by class name, so the
+    class of existing layers stays ``keras.layers.BatchNormalization``.
+    """
+    cls = GroupedBatchNormalization if grouped else keras.layers.BatchNormalization
+    return cls(
         momentum=BN_MOMENTUM, epsilon=BN_EPSILON,
         gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name)
 
@@ -67,6 +114,32 @@ def dense(units: int, name: str, *, use_bias: bool = False) -> keras.layers.Dens
                               name=name)
 
 
+def conv_by_matmul(x, kernel, strides: int = 1):
+    """A "same"-padded 2-D convolution computed as image patches × kernel matrix.
+
+    ``x [B, H, W, C]``, ``kernel [k, k, C, O]`` → ``[B, ⌈H/s⌉, ⌈W/s⌉, O]``, the
+    same numbers as ``Conv2D(padding="same")`` (up to summation order). For
+    small images with many channels (the discriminators' 4×4 to 16×16 blocks,
+    up to 2,048 channels) one large matrix product runs about twice as fast on
+    a CPU as TensorFlow's convolution kernels, forward and backward
+    (``benchmarks/train_step.py``, BENCHMARKS.md).
+    """
+    k = int(kernel.shape[0])
+    height, width, channels = (int(d) for d in x.shape[1:])
+    pads = []
+    for size in (height, width):
+        out = -(-size // strides)
+        total = max((out - 1) * strides + k - size, 0)
+        pads.append((total // 2, total - total // 2))
+    x = tf.pad(x, [(0, 0), *pads, (0, 0)])
+    patches = tf.image.extract_patches(x, [1, k, k, 1], [1, strides, strides, 1],
+                                       [1, 1, 1, 1], "VALID")  # [B, H', W', k·k·C]
+    shape = tf.shape(patches)
+    rows = tf.reshape(patches, (-1, k * k * channels))
+    out = tf.matmul(rows, tf.reshape(ops.cast(kernel, x.dtype), (k * k * channels, -1)))
+    return tf.reshape(out, (shape[0], shape[1], shape[2], int(kernel.shape[-1])))
+
+
 def glu(x):
     """Gated linear unit over the last axis: ``x[..., :C] * sigmoid(x[..., C:])``.
 
@@ -75,8 +148,9 @@ def glu(x):
     Returns:
         ``[..., C]``.
     """
-    half = x.shape[-1] // 2
-    return x[..., :half] * ops.sigmoid(x[..., half:])
+    # split's gradient is one concat; slicing's is two zero-padded copies and a sum.
+    a, b = ops.split(x, 2, axis=-1)
+    return a * ops.sigmoid(b)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

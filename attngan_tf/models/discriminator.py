@@ -6,10 +6,14 @@ import keras
 from keras import ops
 
 from ..config import DiscriminatorConfig
-from .blocks import PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm, conv
+from .blocks import (PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm, conv,
+                     conv_by_matmul)
 from .checks import check_batch, check_last_dim, check_rank
 
 _LEAK = 0.2
+#: Blocks on inputs at most this large (height) compute their convolution as a
+#: matrix product (:func:`~attngan_tf.models.blocks.conv_by_matmul`).
+MATMUL_MAX_SIZE = 16
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -29,17 +33,20 @@ class ConvBlock(keras.layers.Layer):
         self.strides = int(strides)
         self.use_batch_norm = bool(use_batch_norm)
         self.conv = conv(self.filters, self.kernel_size, "conv", strides=self.strides)
-        self.bn = batch_norm("bn") if self.use_batch_norm else None
+        self.bn = batch_norm("bn", grouped=True) if self.use_batch_norm else None
 
     def build(self, input_shape):
         self.conv.build((None, None, None, input_shape[-1]))
         if self.bn is not None:
             self.bn.build((None, None, None, self.filters))
 
-    def call(self, x, training=None):
-        x = self.conv(x)
+    def call(self, x, training=None, groups: int = 1):
+        if x.shape[1] is not None and x.shape[1] <= MATMUL_MAX_SIZE and x.shape[2] is not None:
+            x = conv_by_matmul(ops.cast(x, self.compute_dtype), self.conv.kernel, self.strides)
+        else:
+            x = self.conv(x)
         if self.bn is not None:
-            x = self.bn(x, training=training)
+            x = self.bn(x, training=training, groups=groups)
         return ops.leaky_relu(x, _LEAK)
 
     def get_config(self):
@@ -89,10 +96,11 @@ class ConditionalLogits(ConfigLayer):
         self.joint.build((None, 4, 4, ndf8 + self.config.embedding_dim))
         self.logits.build((None, 4, 4, ndf8))
 
-    def call(self, h_code, sent_emb, training=None):
+    def call(self, h_code, sent_emb, training=None, groups: int = 1):
         sent = ops.cast(sent_emb, h_code.dtype)[:, None, None, :]
         sent = ops.tile(sent, (1, ops.shape(h_code)[1], ops.shape(h_code)[2], 1))
-        x = self.joint(ops.concatenate([h_code, sent], axis=-1), training=training)
+        x = self.joint(ops.concatenate([h_code, sent], axis=-1), training=training,
+                       groups=groups)
         return ops.reshape(self.logits(x), (-1,))
 
 
@@ -104,12 +112,15 @@ class Discriminator(ConfigModel):
     resolution down to 4×4 (``8·df_dim`` channels at 64 px → ``32·df_dim`` at
     256 px, then 3×3 blocks back to ``8·df_dim``).
 
-    Call: ``out = discriminator(images, sent_emb=None, training=False)``
+    Call: ``out = discriminator(images, sent_emb=None, training=False, groups=1)``
 
     Args (call):
         images: ``[B, S, S, 3]`` in [-1, 1], S = 64·2^stage.
         sent_emb: optional ``[B, embedding_dim]``; when given, the conditional
             logits are computed too.
+        groups: in training, ``images`` holds this many equal batches (e.g.
+            real and generated images) whose BatchNorm statistics are kept
+            apart, as that many separate calls would; the convolutions run once.
 
     Returns a dict: ``h_code [B, 4, 4, 8·df_dim]``, ``uncond_logits [B]`` and,
     with ``sent_emb``, ``cond_logits [B]``. Logits are pre-sigmoid. For
@@ -151,7 +162,7 @@ class Discriminator(ConfigModel):
         self.uncond_head.build((None, 4, 4, channels))
         self.cond_head.build()
 
-    def call(self, images, sent_emb=None, training=None):
+    def call(self, images, sent_emb=None, training=None, groups: int = 1):
         shape = check_rank("images", images, 4, "[batch, height, width, 3]")
         size = self.image_size
         if tuple(shape[1:]) != (size, size, 3):
@@ -159,14 +170,14 @@ class Discriminator(ConfigModel):
                              f"[batch, {size}, {size}, 3], got {shape}")
         h = images
         for block in self.trunk:
-            h = block(h, training=training)
+            h = block(h, training=training, groups=groups)
         out = {"h_code": h, "uncond_logits": self.uncond_head(h)}
         if sent_emb is not None:
             check_rank("sent_emb", sent_emb, 2, "[batch, embedding_dim]")
             check_last_dim("sent_emb", sent_emb, self.config.embedding_dim,
                            "[batch, embedding_dim]")
             check_batch(images=images, sent_emb=sent_emb)
-            out["cond_logits"] = self.cond_head(h, sent_emb, training=training)
+            out["cond_logits"] = self.cond_head(h, sent_emb, training=training, groups=groups)
         return out
 
     def get_config(self):

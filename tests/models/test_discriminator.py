@@ -52,3 +52,51 @@ def test_wrong_image_size_and_bad_stage_are_rejected():
         disc(np.zeros((2, 64, 64, 3), np.float32), np.zeros((3, 32), np.float32))
     with pytest.raises(ValueError, match="stage"):
         Discriminator(CFG, stage=3)
+
+
+def _snapshot_stats(disc):
+    return [np.asarray(w) for w in disc.non_trainable_weights]
+
+
+@pytest.mark.parametrize("stage", [0, 2])
+def test_two_groups_in_one_batch_equal_two_separate_calls(stage):
+    """The training step's real+fake batch: outputs, weight gradients, BN statistics."""
+    import tensorflow as tf
+
+    cfg = get_preset("tiny").discriminator
+    size, batch = 64 * 2**stage, 3
+    rng = np.random.default_rng(stage)
+    real = rng.uniform(-1, 1, (batch, size, size, 3)).astype(np.float32)
+    fake = rng.uniform(-1, 1, (batch, size, size, 3)).astype(np.float32) * 0.5 + 0.3
+    sent = rng.normal(size=(batch, cfg.embedding_dim)).astype(np.float32)
+    separate = Discriminator(cfg, stage=stage)
+    grouped = Discriminator(cfg, stage=stage)
+    separate.build()
+    grouped.build()
+    grouped.set_weights(separate.get_weights())
+
+    def loss(out_real, out_fake):
+        return (tf.reduce_sum(out_real["cond_logits"] ** 2) + tf.reduce_sum(out_fake["h_code"])
+                + tf.reduce_sum(out_real["uncond_logits"] * out_fake["uncond_logits"]))
+
+    with tf.GradientTape() as tape:
+        a, b = separate(real, sent, training=True), separate(fake, sent, training=True)
+        loss_a = loss(a, b)
+    grads_a = tape.gradient(loss_a, separate.trainable_variables)
+    with tf.GradientTape() as tape:
+        both = grouped(np.concatenate([real, fake]), np.concatenate([sent, sent]),
+                       training=True, groups=2)
+        c = {k: v[:batch] for k, v in both.items()}
+        d = {k: v[batch:] for k, v in both.items()}
+        loss_b = loss(c, d)
+    grads_b = tape.gradient(loss_b, grouped.trainable_variables)
+    for key in a:
+        np.testing.assert_allclose(np.asarray(c[key]), np.asarray(a[key]), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(np.asarray(d[key]), np.asarray(b[key]), atol=1e-4, rtol=1e-4)
+    for g_a, g_b in zip(grads_a, grads_b):
+        np.testing.assert_allclose(np.asarray(g_b), np.asarray(g_a), atol=1e-3, rtol=1e-3)
+    for s_a, s_b in zip(_snapshot_stats(separate), _snapshot_stats(grouped)):
+        np.testing.assert_allclose(s_b, s_a, atol=1e-5, rtol=1e-5)
+    # One batch of six without groups normalises across real and fake: different.
+    joint = grouped(np.concatenate([real, fake]), np.concatenate([sent, sent]), training=True)
+    assert np.abs(np.asarray(joint["h_code"][:batch]) - np.asarray(a["h_code"])).max() > 1e-3
