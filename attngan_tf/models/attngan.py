@@ -274,7 +274,7 @@ class AttnGAN(ConfigModel):
             wrong = discriminator.cond_head(real_out["h_code"][:-1], sent_emb[1:], training=True)
             loss = losses.discriminator_loss(real_out, fake_out, wrong)
             scaled = optimizer.scale_loss(loss / replicas)
-        optimizer.apply(_in_backward_order(tape.gradient(scaled, variables)), variables)
+        optimizer.apply(_together(tape.gradient(scaled, variables)), variables)
         return loss
 
     def _sync_batch_statistics(self):
@@ -427,29 +427,6 @@ def _together(gradients):
         return gradients
     with tf.control_dependencies([g for g in gradients if g is not None]):
         return [None if g is None else tf.identity(g) for g in gradients]
-
-
-def _in_backward_order(gradients):
-    """``gradients`` of a feed-forward network's variables, listed input to output,
-    each released to the optimizer once the gradient before it exists.
-
-    The gradient of a layer's variables exists only after the backward pass has
-    gone through every layer above it, so each variable is updated as soon as
-    nothing reads its old value any more: no copy-on-write copies, and only a
-    layer or two of gradients alive at a time (unlike :func:`_together`, which
-    holds them all: 290 MB for the 256 px discriminator).
-    """
-    if tf.executing_eagerly():
-        return gradients
-    released, previous = [], None
-    for gradient in gradients:
-        if gradient is not None and previous is not None:
-            with tf.control_dependencies([previous]):
-                released.append(tf.identity(gradient))
-        else:
-            released.append(gradient)
-        previous = gradient if gradient is not None else previous
-    return released
 
 
 def _network_names(config: AttnGANConfig) -> list[str]:
