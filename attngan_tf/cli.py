@@ -115,8 +115,7 @@ def _parity(args: list[str]) -> int:
         from .models import load_attngan
 
         model, _ = load_attngan(FLAGS.model)
-        networks = {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
-                    "generator": model.ema_generator}
+        networks = parity.networks_of(model)
         print(f"parity: text encoder, image encoder and generator from {FLAGS.model}")
     return parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision,
                       networks=networks)
@@ -335,8 +334,10 @@ def _main(argv: list[str]) -> int:
         # tf.data function it arrives as an InvalidArgumentError.
         # A non-finite loss (FloatingPointError) says which step and loss;
         # a missing file or optional dependency (torch) says what is needed.
+        from .convert.pytorch import MissingDependencyError
+
         if not isinstance(e, (ValueError, FloatingPointError, FileNotFoundError,
-                              ImportError)) and (
+                              MissingDependencyError)) and (
                 type(e).__name__ != "InvalidArgumentError"):
             raise
         print(f"attngan {command}: error: {e}", file=sys.stderr)

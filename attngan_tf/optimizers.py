@@ -8,7 +8,7 @@ the same optimizer -- same slots (momentums, velocities), same configuration,
 same update rule ``m ← β1·m + (1-β1)·g``, ``v ← β2·v + (1-β2)·g²``,
 ``θ ← θ - lr·√(1-β2ᵗ)/(1-β1ᵗ) · m / (√v + ε)`` -- applied by TensorFlow's
 ``ResourceApplyAdam`` kernel, which updates the three buffers in place in one
-pass. With ``amsgrad`` it defers to Keras' update.
+pass. With ``amsgrad`` or sparse gradients it defers to Keras' update.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class FusedAdam(keras.optimizers.Adam):
     """
 
     def update_step(self, gradient, variable, learning_rate):
-        if self.amsgrad or not hasattr(variable, "handle"):
+        if (self.amsgrad or isinstance(gradient, tf.IndexedSlices)
+                or not isinstance(variable, tf.Variable)):
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
         step = tf.cast(self.iterations + 1, dtype)

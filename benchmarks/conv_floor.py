@@ -31,6 +31,7 @@ flags.DEFINE_enum("preset", "birds", list(preset_names()), "Generator configurat
 flags.DEFINE_list("batch", ["1", "8"], "Batch sizes.")
 flags.DEFINE_list("framework", ["tf", "torch"], "Frameworks to time (torch if installed).")
 flags.DEFINE_integer("repeats", 10, "Timed passes (median reported).")
+flags.DEFINE_integer("threads", 2, "Threads of each framework's convolutions.")
 FLAGS = flags.FLAGS
 
 
@@ -85,7 +86,7 @@ def time_tf(shapes, batch, repeats):
 def time_torch(shapes, batch, repeats):
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(FLAGS.threads)
     torch.manual_seed(0)
     layers = [(torch.randn(batch, c, h, w), torch.nn.Conv2d(c, o, k, padding=k // 2, bias=False))
               for h, w, c, o, k in shapes]
@@ -99,6 +100,7 @@ def time_torch(shapes, batch, repeats):
 
 def main(argv):
     del argv
+    tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
     config = get_preset(FLAGS.preset)
     shapes = conv_shapes(config)
     macs = sum(h * w * c * o * k * k for h, w, c, o, k in shapes)

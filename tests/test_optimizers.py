@@ -14,7 +14,15 @@ def _stepper(optimizer, variables, compiled):
 
 
 @pytest.mark.parametrize("compiled", [False, True])
-def test_fused_adam_matches_keras_adam(compiled):
+def test_fused_adam_matches_keras_adam(compiled, monkeypatch):
+    calls = []
+    fused = tf.raw_ops.ResourceApplyAdam
+
+    def counting(**kwargs):
+        calls.append(1)
+        return fused(**kwargs)
+
+    monkeypatch.setattr(tf.raw_ops, "ResourceApplyAdam", counting)
     rng = np.random.default_rng(0)
     init = [rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=(5,)).astype(np.float32)]
     grads = [[rng.normal(size=v.shape).astype(np.float32) for v in init] for _ in range(4)]
@@ -36,6 +44,7 @@ def test_fused_adam_matches_keras_adam(compiled):
     for a, b in zip(expected_slots, slots):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
     assert not np.allclose(vars_[0], init[0])
+    assert len(calls) == (2 if compiled else 8), "the fused kernel must do the update"
 
 
 def test_fused_adam_round_trips_its_config():

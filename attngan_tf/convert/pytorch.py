@@ -28,17 +28,21 @@ import numpy as np
 
 from .state_dict import StateDictError, load_generator, load_image_encoder, load_text_encoder
 
-__all__ = ["read_torch_state_dict", "convert_release", "TORCH_HINT"]
+__all__ = ["read_torch_state_dict", "convert_release", "MissingDependencyError", "TORCH_HINT"]
 
 TORCH_HINT = ("reading PyTorch files needs torch: pip install 'attngan-tf[torch]' "
               "(or any torch >= 1.13)")
+
+
+class MissingDependencyError(ImportError):
+    """An optional dependency (torch) is not installed; the message says how to get it."""
 
 
 def _import_torch():
     try:
         import torch
     except ImportError as e:
-        raise ImportError(TORCH_HINT) from e
+        raise MissingDependencyError(TORCH_HINT) from e
     return torch
 
 
@@ -51,7 +55,8 @@ def read_torch_state_dict(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
     Raises:
         FileNotFoundError: no such file.
-        ImportError: torch is not installed (says how to install it).
+        MissingDependencyError: torch is not installed (an ImportError saying how
+            to install it).
         StateDictError: the file is not a state dict (names what it holds or
             the first entry that is not a tensor).
     """

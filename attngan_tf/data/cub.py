@@ -23,6 +23,7 @@ import pathlib
 import pickle
 import re
 
+from ..pickles import load_plain_pickle
 from ..text.tokenizer import python_tokenize
 from ..text.vocabulary import Vocabulary
 from .records import DataError, DatasetIndex, Problems, bbox_crop, make_index, read_caption_file
@@ -57,8 +58,11 @@ def cub_filenames(root: str | os.PathLike, split: str) -> list[str]:
     root = pathlib.Path(root)
     pickled = root / split / "filenames.pickle"
     if pickled.is_file():
-        with open(pickled, "rb") as f:
-            names = pickle.load(f, encoding="latin1")
+        try:
+            with open(pickled, "rb") as f:
+                names = load_plain_pickle(f)
+        except (pickle.UnpicklingError, EOFError, ValueError) as e:
+            raise DataError(f"{pickled}: not a list of file names: {e}") from e
         return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
     cub = root / "CUB_200_2011"
     images, split_file = cub / "images.txt", cub / "train_test_split.txt"

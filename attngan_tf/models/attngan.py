@@ -32,6 +32,7 @@ import pathlib
 
 import keras
 import tensorflow as tf
+from absl import logging as absl_logging
 from keras import ops
 
 from .. import losses
@@ -233,6 +234,10 @@ class AttnGAN(ConfigModel):
         """
         if not self.built:
             self.build()
+        if not self.has_discriminators:
+            absl_logging.warning(
+                "AttnGAN.compile: this model was loaded without discriminator weights (e.g. a "
+                "converted release); its discriminators start from random initialisation")
         policy = keras.config.dtype_policy().name
         g_optimizer = g_optimizer or default_gan_optimizer("g_optimizer")
         if d_optimizers is None:
@@ -442,18 +447,26 @@ def _networks(model: AttnGAN) -> dict:
 
 
 def save_attngan(model: AttnGAN, directory: str | os.PathLike,
-                 vocabulary: Vocabulary, discriminators: bool = True) -> pathlib.Path:
+                 vocabulary: Vocabulary, discriminators: bool | None = None) -> pathlib.Path:
     """Writes a trained model: ``config.json``, ``vocabulary.json`` and one
     ``NAME.weights.h5`` per network (encoders, generator, its average,
     discriminators; no optimizer state). :func:`load_attngan` reads it back.
 
     ``discriminators=False`` leaves the discriminators out (a model for
-    sampling and export only, as converted from the original release).
+    sampling and export only, as converted from the original release) and
+    removes discriminator files already in ``directory``; the default is
+    ``model.has_discriminators``, so a model loaded without them is never
+    saved with untrained ones.
     """
+    if discriminators is None:
+        discriminators = model.has_discriminators
     directory = write_model_directory(directory, model.config, vocabulary)
     for name, network in _networks(model).items():
+        path = directory / f"{name}.weights.h5"
         if discriminators or not name.startswith("discriminator"):
-            network.save_weights(str(directory / f"{name}.weights.h5"))
+            network.save_weights(str(path))
+        elif path.exists():
+            path.unlink()
     return directory
 
 

@@ -62,10 +62,19 @@ class GroupedBatchNormalization(keras.layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None, groups: int = 1):
         if groups == 1 or not (training and self.trainable):
             return super().call(inputs, training=training, mask=mask)
-        if mask is not None:
-            raise ValueError("GroupedBatchNormalization: mask is not supported with groups > 1")
+        unsupported = [name for name, used in (("mask", mask is not None), ("renorm", self.renorm),
+                                               ("synchronized", self.synchronized)) if used]
+        if unsupported:
+            raise ValueError(f"GroupedBatchNormalization: {unsupported[0]} is not supported "
+                             f"with groups > 1")
         if self.axis not in (-1, len(inputs.shape) - 1):
             raise ValueError("GroupedBatchNormalization: groups > 1 needs axis=-1")
+        if None in inputs.shape[1:]:
+            raise ValueError(f"GroupedBatchNormalization: groups > 1 needs known non-batch "
+                             f"dimensions, got {inputs.shape}")
+        if inputs.shape[0] is not None and inputs.shape[0] % groups:
+            raise ValueError(f"GroupedBatchNormalization: a batch of {inputs.shape[0]} does not "
+                             f"split into {groups} equal groups")
         dtype = "float32" if inputs.dtype in ("float16", "bfloat16") else inputs.dtype
         x = ops.cast(inputs, dtype)
         shape = ops.shape(x)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import keras
+import tensorflow as tf
 from keras import ops
 
 from ..config import DiscriminatorConfig
@@ -12,8 +15,14 @@ from .checks import check_batch, check_last_dim, check_rank
 
 _LEAK = 0.2
 #: Blocks on inputs at most this large (height) compute their convolution as a
-#: matrix product (:func:`~attngan_tf.models.blocks.conv_by_matmul`).
+#: matrix product (:func:`~attngan_tf.models.blocks.conv_by_matmul`) when no
+#: GPU is visible (measured faster on CPUs only; GPUs keep cuDNN's convolution).
 MATMUL_MAX_SIZE = 16
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_only() -> bool:
+    return not tf.config.list_logical_devices("GPU")
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -41,7 +50,8 @@ class ConvBlock(keras.layers.Layer):
             self.bn.build((None, None, None, self.filters))
 
     def call(self, x, training=None, groups: int = 1):
-        if x.shape[1] is not None and x.shape[1] <= MATMUL_MAX_SIZE and x.shape[2] is not None:
+        if (x.shape[1] is not None and x.shape[1] <= MATMUL_MAX_SIZE
+                and x.shape[2] is not None and _cpu_only()):
             x = conv_by_matmul(ops.cast(x, self.compute_dtype), self.conv.kernel, self.strides)
         else:
             x = self.conv(x)

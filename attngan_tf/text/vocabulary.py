@@ -22,6 +22,8 @@ import pathlib
 import pickle
 from typing import Iterable, Sequence
 
+from ..pickles import load_plain_pickle
+
 __all__ = ["END_TOKEN", "END_ID", "UNKNOWN_ID", "VOCABULARY_FILE", "Vocabulary"]
 
 END_TOKEN = "<end>"
@@ -81,10 +83,11 @@ class Vocabulary:
         path = pathlib.Path(path)
         try:
             with open(path, "rb") as f:
-                content = pickle.load(f, encoding="latin1")
-            ixtoword, wordtoix = content[2], content[3]
+                content = load_plain_pickle(f)
+            ixtoword, wordtoix = content[2], dict(content[3])
             words = [ixtoword[i] for i in range(len(ixtoword))]
-        except (OSError, pickle.UnpicklingError, EOFError, IndexError, KeyError, TypeError) as e:
+        except (OSError, pickle.UnpicklingError, EOFError, IndexError, KeyError, TypeError,
+                ValueError, AttributeError) as e:
             raise ValueError(f"{path}: not a reference captions.pickle "
                              f"([train, test, ixtoword, wordtoix]): {e}") from e
         words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]

@@ -112,6 +112,13 @@ def config_from_reference(meta: dict):
         reference_mask_quirk=True, resize_align_corners=True)
 
 
+def networks_of(model) -> dict:
+    """The ``networks=`` argument of :func:`check_file` for an :class:`AttnGAN`:
+    its text and image encoders and its averaged generator (what sampling uses)."""
+    return {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
+            "generator": model.ema_generator}
+
+
 def _nchw(x) -> np.ndarray:
     return np.transpose(np.asarray(x), (0, 3, 1, 2))
 

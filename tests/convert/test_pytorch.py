@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from attngan_tf.convert.pytorch import convert_release, read_torch_state_dict
+from attngan_tf.convert.pytorch import (MissingDependencyError, convert_release,
+                                        read_torch_state_dict)
 from attngan_tf.convert.state_dict import StateDictError
 from attngan_tf.models import load_attngan
 from attngan_tf.tools import parity
@@ -64,8 +65,7 @@ def _convert(release, out, fmt="zip", **overrides):
 
 def _networks(directory):
     model, _ = load_attngan(directory)
-    return model, {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
-                   "generator": model.ema_generator}
+    return model, parity.networks_of(model)
 
 
 def test_both_torch_formats_are_read_back_exactly(release):
@@ -194,7 +194,7 @@ def test_files_that_are_not_state_dicts_are_refused(tmp_path):
 def test_without_torch_the_error_says_how_to_install_it(tmp_path, monkeypatch):
     (tmp_path / "a.pth").write_bytes(b"x")
     monkeypatch.setitem(sys.modules, "torch", None)
-    with pytest.raises(ImportError, match=r"pip install 'attngan-tf\[torch\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'attngan-tf\[torch\]'"):
         read_torch_state_dict(tmp_path / "a.pth")
 
 

@@ -171,6 +171,11 @@ def test_save_load_and_config_roundtrip(tmp_path):
     assert not list((tmp_path / "g").glob("discriminator*"))
     generator_only, _ = load_attngan(tmp_path / "g")
     assert not generator_only.has_discriminators
+    # Saving it again (default) or over a full model never leaves discriminator files.
+    save_attngan(model, tmp_path / "g2", vocab)
+    assert len(list((tmp_path / "g2").glob("discriminator*"))) == 2
+    save_attngan(generator_only, tmp_path / "g2", vocab)
+    assert not list((tmp_path / "g2").glob("discriminator*"))
     for a, b in zip(model(batch)["images"], generator_only(batch)["images"]):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
     # Some but not all discriminators: a damaged directory.

@@ -19,7 +19,8 @@ def test_tall_orthogonal_is_seeded():
     assert np.abs(a - c).max() > 0.01
 
 
-@pytest.mark.parametrize("size, kernel, strides", [(8, 4, 2), (16, 4, 2), (4, 3, 1), (5, 3, 2)])
+@pytest.mark.parametrize("size, kernel, strides",
+                         [(8, 4, 2), (16, 4, 2), (4, 3, 1), (5, 3, 2), (6, 4, 1), (7, 4, 2)])
 def test_conv_by_matmul_is_a_same_padded_convolution(size, kernel, strides):
     import keras
     import tensorflow as tf
@@ -57,3 +58,5 @@ def test_grouped_batch_norm_equals_separate_calls_and_is_plain_otherwise():
                                np.asarray(separate(a, training=False)), atol=1e-6)
     with pytest.raises(ValueError, match="mask"):
         grouped(np.concatenate([a, b]), training=True, groups=2, mask=np.ones((6, 4, 4), bool))
+    with pytest.raises(ValueError, match="batch of 5 does not split into 2"):
+        grouped(np.concatenate([a, b])[:5], training=True, groups=2)
