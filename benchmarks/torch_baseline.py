@@ -30,6 +30,7 @@ from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_torch  # noqa: E402
+from random_data import random_captions  # noqa: E402
 
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 
@@ -60,10 +61,7 @@ def reference_config(name: str) -> dict:
 
 
 def random_batch(cfg: dict, size: int, rng):
-    words = cfg["words_num"]
-    lengths = rng.integers(words // 2, words + 1, size)
-    ids = rng.integers(1, cfg["vocab_size"], (size, words))
-    ids[np.arange(words)[None, :] >= lengths[:, None]] = 0
+    ids, lengths = random_captions(cfg["words_num"], cfg["vocab_size"], size, rng)
     sizes = [64 * 2 ** i for i in range(cfg["branch_num"])]
     images = [torch.from_numpy(rng.uniform(-1, 1, (size, 3, s, s)).astype(np.float32))
               for s in sizes]

@@ -15,6 +15,7 @@ reported as images/s, with the process's peak resident memory.
 import os
 import resource
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -27,6 +28,9 @@ from absl import app, flags  # noqa: E402
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.models import AttnGAN  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from random_data import random_tf_batch  # noqa: E402
+
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
 flags.DEFINE_integer("batch", 4, "Batch size.")
 flags.DEFINE_integer("steps", 5, "Timed iterations (median reported).")
@@ -36,17 +40,6 @@ flags.DEFINE_boolean("profile", False, "Also time the parts of an iteration sepa
 flags.DEFINE_enum("policy", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
                   "Keras dtype policy.")
 FLAGS = flags.FLAGS
-
-
-def _batch(config, size, rng):
-    words = config.text.words_num
-    lengths = rng.integers(words // 2, words + 1, size)
-    ids = rng.integers(1, config.text.vocab_size, (size, words))
-    ids[np.arange(words)[None, :] >= lengths[:, None]] = 0
-    return {"images": tuple(tf.constant(rng.uniform(-1, 1, (size, s, s, 3)), tf.float32)
-                            for s in config.generator.image_sizes),
-            "captions": tf.constant(ids, tf.int32), "lengths": tf.constant(lengths, tf.int32),
-            "class_ids": tf.constant(rng.integers(1, 201, size), tf.int32)}
 
 
 def _median_time(fn, *args, repeats=3):
@@ -115,7 +108,7 @@ def main(argv):
     model.make_train_function()
     step = model.train_function
     rng = np.random.default_rng(0)
-    batches = [_batch(config, FLAGS.batch, rng) for _ in range(3)]
+    batches = [random_tf_batch(config, FLAGS.batch, rng) for _ in range(3)]
     iterator = iter(tf.data.Dataset.from_tensors(batches[0]).concatenate(
         tf.data.Dataset.from_tensor_slices(
             tf.nest.map_structure(lambda *x: tf.stack(x), *batches[1:]))).repeat())
