@@ -535,7 +535,7 @@ class AttnGAN:
         with torch.no_grad():
             for p, avg in zip(self.generator.parameters(), self.average):
                 avg.mul_(0.999).add_(p, alpha=0.001)
-        return float(loss)
+        return float(loss.detach())
 
 
 # ---------------------------------------------------------------------------
