@@ -86,10 +86,23 @@ flags.DEFINE_float("damsm_minutes", 4.0, "demo: DAMSM training time.")
 flags.DEFINE_float("gan_minutes", 6.0, "demo: AttnGAN training time.")
 
 
+def _no_arguments(command: str, args: list[str]) -> None:
+    if args:
+        raise app.UsageError(f"{command} takes no positional arguments, got {args}")
+
+
+def _verbosity() -> int:
+    """Keras verbosity: a progress bar on a terminal, one line per epoch otherwise."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+def _synbirds_sizes() -> dict:
+    return {"num_train": FLAGS.synbirds_train, "num_test": FLAGS.synbirds_test}
+
+
 def _info(args: list[str]) -> int:
     """Prints the parameter count and a one-line summary of every network."""
-    if args:
-        raise app.UsageError(f"info takes no positional arguments, got {args}")
+    _no_arguments("info", args)
     from .info import describe
 
     config = get_preset(FLAGS.preset)
@@ -123,15 +136,13 @@ def _parity(args: list[str]) -> int:
 
 def _data(args: list[str]) -> int:
     """Reads (for SynBirds: renders) a dataset split and summarises it."""
-    if args:
-        raise app.UsageError(f"data takes no positional arguments, got {args}")
+    _no_arguments("data", args)
     import time
 
     from .data import PipelineConfig, load_dataset
 
     start = time.perf_counter()
-    dataset = load_dataset(FLAGS.source, FLAGS.data_dir, FLAGS.split, synbirds={
-        "num_train": FLAGS.synbirds_train, "num_test": FLAGS.synbirds_test})
+    dataset = load_dataset(FLAGS.source, FLAGS.data_dir, FLAGS.split, synbirds=_synbirds_sizes())
     index = dataset.index
     print(f"{index.source} {index.split} split at {index.root}")
     print(f"  {len(index)} images, {index.num_captions} captions, vocabulary "
@@ -152,8 +163,7 @@ def _data(args: list[str]) -> int:
 
 def _train_damsm(args: list[str]) -> int:
     """Trains (or resumes) DAMSM text and image encoders; reports R-precision."""
-    if args:
-        raise app.UsageError(f"train-damsm takes no positional arguments, got {args}")
+    _no_arguments("train-damsm", args)
     if not FLAGS.out:
         raise app.UsageError("train-damsm needs --out DIR")
     from .training import DamsmRun, train_damsm
@@ -164,17 +174,15 @@ def _train_damsm(args: list[str]) -> int:
                    batch_size=FLAGS.batch_size if FLAGS["batch_size"].present else 48,
                    max_minutes=FLAGS.max_minutes, trunk_weights=FLAGS.trunk_weights,
                    eval_every=FLAGS.eval_every, seed=FLAGS.seed,
-                   verbose=1 if sys.stdout.isatty() else 2,
-                   synbirds={"num_train": FLAGS.synbirds_train,
-                             "num_test": FLAGS.synbirds_test})
+                   verbose=_verbosity(),
+                   synbirds=_synbirds_sizes())
     train_damsm(run)
     return 0
 
 
 def _train(args: list[str]) -> int:
     """Trains (or resumes) AttnGAN against a pretrained DAMSM; writes samples."""
-    if args:
-        raise app.UsageError(f"train takes no positional arguments, got {args}")
+    _no_arguments("train", args)
     if not FLAGS.out or not FLAGS.damsm:
         raise app.UsageError("train needs --damsm DIR and --out DIR")
     from .training import GanRun, train_attngan
@@ -186,17 +194,15 @@ def _train(args: list[str]) -> int:
                  epochs=FLAGS.epochs, steps_per_epoch=FLAGS.steps_per_epoch,
                  batch_size=FLAGS.batch_size, max_minutes=FLAGS.max_minutes,
                  checkpoint_every=FLAGS.checkpoint_every, sample_every=FLAGS.sample_every,
-                 seed=FLAGS.seed, verbose=1 if sys.stdout.isatty() else 2,
-                 synbirds={"num_train": FLAGS.synbirds_train,
-                           "num_test": FLAGS.synbirds_test})
+                 seed=FLAGS.seed, verbose=_verbosity(),
+                 synbirds=_synbirds_sizes())
     train_attngan(run)
     return 0
 
 
 def _sample(args: list[str]) -> int:
     """Draws pictures and word-attention figures for captions from a trained model."""
-    if args:
-        raise app.UsageError(f"sample takes no positional arguments, got {args}")
+    _no_arguments("sample", args)
     if not (FLAGS.model and FLAGS.captions and FLAGS.out):
         raise app.UsageError("sample needs --model DIR --captions FILE --out DIR")
     if FLAGS.n < 1:
@@ -219,8 +225,7 @@ def _sample(args: list[str]) -> int:
 
 def _export(args: list[str]) -> int:
     """Exports a trained model: SavedModel for TF Serving, or TFLite (--format tflite)."""
-    if args:
-        raise app.UsageError(f"export takes no positional arguments, got {args}")
+    _no_arguments("export", args)
     if not (FLAGS.model and FLAGS.out):
         raise app.UsageError("export needs --model DIR --out saved_models/NAME")
     from .export import export_saved_model, export_tflite
@@ -241,8 +246,7 @@ def _export(args: list[str]) -> int:
 
 def _evaluate(args: list[str]) -> int:
     """Generates for a split's captions and reports IS, FID, R-precision, attribute accuracy."""
-    if args:
-        raise app.UsageError(f"evaluate takes no positional arguments, got {args}")
+    _no_arguments("evaluate", args)
     if not FLAGS.model:
         raise app.UsageError("evaluate needs --model DIR")
     from .evaluation import EvalRun, evaluate
@@ -251,9 +255,8 @@ def _evaluate(args: list[str]) -> int:
                   split=FLAGS.split if FLAGS["split"].present else "test",
                   samples=FLAGS.samples, metrics=tuple(FLAGS.metrics),
                   inception_weights=FLAGS.inception_weights, seed=FLAGS.seed,
-                  report=FLAGS.out, verbose=1 if sys.stdout.isatty() else 2,
-                  synbirds={"num_train": FLAGS.synbirds_train,
-                            "num_test": FLAGS.synbirds_test})
+                  report=FLAGS.out, verbose=_verbosity(),
+                  synbirds=_synbirds_sizes())
     report = evaluate(run)
     print(f"{'metric':<22s} value")
     for name, value in report["metrics"].items():
@@ -266,23 +269,20 @@ def _evaluate(args: list[str]) -> int:
 
 def _demo(args: list[str]) -> int:
     """The main job: SynBirds, DAMSM, AttnGAN, samples (about 12 min on 2 CPU cores)."""
-    if args:
-        raise app.UsageError(f"demo takes no positional arguments, got {args}")
+    _no_arguments("demo", args)
     from .training.demo import DemoRun, run_demo
 
     run = DemoRun(out=FLAGS.out or "runs/demo", data_dir=FLAGS.data_dir,
                   damsm_minutes=FLAGS.damsm_minutes, gan_minutes=FLAGS.gan_minutes,
-                  seed=FLAGS.seed, verbose=1 if sys.stdout.isatty() else 2,
-                  synbirds={"num_train": FLAGS.synbirds_train,
-                            "num_test": FLAGS.synbirds_test})
+                  seed=FLAGS.seed, verbose=_verbosity(),
+                  synbirds=_synbirds_sizes())
     run_demo(run)
     return 0
 
 
 def _convert_pytorch(args: list[str]) -> int:
     """Converts the original AttnGAN's released .pth files to a model directory."""
-    if args:
-        raise app.UsageError(f"convert-pytorch takes no positional arguments, got {args}")
+    _no_arguments("convert-pytorch", args)
     needed = {"--netg": FLAGS.netg, "--text-encoder": FLAGS.text_encoder,
               "--image-encoder": FLAGS.image_encoder, "--captions": FLAGS.captions,
               "--out": FLAGS.out}

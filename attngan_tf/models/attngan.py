@@ -405,20 +405,28 @@ class AttnGAN(ConfigModel):
         return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed}
 
 
+def _held_until(dependencies, tensors) -> list:
+    """Identities of ``tensors`` (None stays None) that exist only after ``dependencies``
+    have run (control edges; a no-op when executing eagerly)."""
+    if tf.executing_eagerly() or not dependencies:
+        return list(tensors)
+    with tf.control_dependencies(dependencies):
+        return [None if t is None else tf.identity(t) for t in tensors]
+
+
 def _after(networks, *tensors):
     """``tensors`` passed on only once every variable of ``networks`` is updated.
 
     Inside a ``tf.function`` a read of a variable is ordered after the writes
     before it, so control edges on reads of the networks' trainable variables
-    make whatever consumes the returned tensors wait for those updates (a no-op
-    eagerly). Returns a tuple of identities of ``tensors``.
+    make whatever consumes the returned tensors wait for those updates.
+    Returns a tuple.
     """
+    if tf.executing_eagerly():
+        return tensors
     reads = [v.value.read_value() if hasattr(v.value, "read_value") else v.value
              for network in networks for v in network.trainable_variables]
-    if not reads or tf.executing_eagerly():
-        return tensors
-    with tf.control_dependencies(reads):
-        return tuple(tf.identity(t) for t in tensors)
+    return tuple(_held_until(reads, tensors))
 
 
 def _together(gradients):
@@ -428,10 +436,7 @@ def _together(gradients):
     needs the variable's old value is pending, and TensorFlow then copies the
     variable (copy-on-write): 128 MB for the largest discriminator kernel.
     """
-    if tf.executing_eagerly():
-        return gradients
-    with tf.control_dependencies([g for g in gradients if g is not None]):
-        return [None if g is None else tf.identity(g) for g in gradients]
+    return _held_until([g for g in gradients if g is not None], gradients)
 
 
 def _network_names(config: AttnGANConfig) -> list[str]:
