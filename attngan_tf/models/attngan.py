@@ -263,23 +263,41 @@ class AttnGAN(ConfigModel):
     def _discriminator_step(self, stage, real, fake, sent_emb, replicas):
         discriminator = self.discriminators[stage]
         optimizer = self.d_optimizers[stage]
-        variables = discriminator.trainable_variables
         size = ops.shape(real)[0]
-        with tf.GradientTape() as tape:
+        with tf.GradientTape(persistent=True) as tape:
             # Real and generated images in one batch of two groups: BatchNorm
             # statistics per group, as the reference's two calls; one pass of
             # every convolution (and one weight gradient) instead of two.
             both = ops.concatenate([ops.cast(real, discriminator.compute_dtype),
                                     ops.cast(fake, discriminator.compute_dtype)], axis=0)
             out = discriminator(both, ops.concatenate([sent_emb, sent_emb], axis=0),
-                                training=True, groups=2)
-            real_out = {name: value[:size] for name, value in out.items()}
-            fake_out = {name: value[size:] for name, value in out.items()}
+                                training=True, groups=2, small_inputs=True)
+            heads = ("h_code", "uncond_logits", "cond_logits")
+            real_out = {name: out[name][:size] for name in heads}
+            fake_out = {name: out[name][size:] for name in heads}
             # Real images 0..B-2 paired with the captions of samples 1..B-1.
             wrong = discriminator.cond_head(real_out["h_code"][:-1], sent_emb[1:], training=True)
             loss = losses.discriminator_loss(real_out, fake_out, wrong)
             scaled = optimizer.scale_loss(loss / replicas)
-        optimizer.apply(_together(tape.gradient(scaled, variables)), variables)
+        if not _applies_by_piece(optimizer, replicas):
+            variables = discriminator.trainable_variables
+            optimizer.apply(_together(tape.gradient(scaled, variables)), variables)
+            return loss
+        # The backward pass a piece at a time from the output side (heads,
+        # then each block on ≤ 8 px inputs: the largest kernels, 128 + 72 MB
+        # at 256 px), each piece's gradients applied, and freed, before the
+        # pieces below run theirs. Every application at the same optimizer
+        # step; one step counted.
+        target, upstream = scaled, None
+        for piece, piece_input in discriminator.backward_segments(out):
+            sources = piece + ([] if piece_input is None else [piece_input])
+            grads = _together(tape.gradient(target, sources, output_gradients=upstream))
+            optimizer.apply(grads[:len(piece)], piece)
+            optimizer.iterations.assign_sub(1)
+            if piece_input is not None:
+                target = piece_input
+                (upstream,) = _after_updates(piece, grads[-1])
+        optimizer.iterations.assign_add(1)
         return loss
 
     def _sync_batch_statistics(self):
@@ -405,6 +423,14 @@ class AttnGAN(ConfigModel):
         return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed}
 
 
+def _applies_by_piece(optimizer, replicas: int) -> bool:
+    """Whether a discriminator's update is applied piece by piece (see
+    ``AttnGAN._discriminator_step``): on one replica without loss scaling. Across
+    replicas the gradients are all-reduced together anyway, and a loss-scaled
+    update must see every gradient to decide whether to skip the step."""
+    return replicas == 1 and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+
+
 def _held_until(dependencies, tensors) -> list:
     """Identities of ``tensors`` (None stays None) that exist only after ``dependencies``
     have run (control edges; a no-op when executing eagerly)."""
@@ -414,19 +440,24 @@ def _held_until(dependencies, tensors) -> list:
         return [None if t is None else tf.identity(t) for t in tensors]
 
 
-def _after(networks, *tensors):
-    """``tensors`` passed on only once every variable of ``networks`` is updated.
+def _after_updates(variables, *tensors):
+    """``tensors`` passed on only once ``variables`` are updated.
 
     Inside a ``tf.function`` a read of a variable is ordered after the writes
-    before it, so control edges on reads of the networks' trainable variables
-    make whatever consumes the returned tensors wait for those updates.
-    Returns a tuple.
+    before it, so control edges on reads of the variables make whatever
+    consumes the returned tensors wait for those updates. Returns a tuple.
     """
     if tf.executing_eagerly():
         return tensors
     reads = [v.value.read_value() if hasattr(v.value, "read_value") else v.value
-             for network in networks for v in network.trainable_variables]
+             for v in variables]
     return tuple(_held_until(reads, tensors))
+
+
+def _after(networks, *tensors):
+    """``tensors`` passed on only once every trainable variable of ``networks`` is updated."""
+    return _after_updates([v for network in networks for v in network.trainable_variables],
+                          *tensors)
 
 
 def _together(gradients):

@@ -162,11 +162,107 @@ def glu(x):
     return a * ops.sigmoid(b)
 
 
+@tf.custom_gradient
+def _affine_glu(x, scale, shift):
+    def forward():
+        a, b = tf.split(x * scale + shift, 2, axis=-1)
+        return a, tf.sigmoid(b)
+
+    a, gate = forward()
+
+    def grad(dy):
+        # Recomputed from x, which the batch statistics' gradient holds
+        # anyway, instead of holding the normalised halves (as large as x).
+        with tf.control_dependencies([dy]):
+            a, gate = forward()
+        dz = tf.concat([dy * gate, dy * a * gate * (1.0 - gate)], axis=-1)
+        axes = list(range(len(x.shape) - 1))
+        return dz * scale, tf.reduce_sum(dz * x, axis=axes), tf.reduce_sum(dz, axis=axes)
+
+    return a * gate, grad
+
+
+def batch_norm_glu(bn: keras.layers.BatchNormalization, x, training=None):
+    """``glu(bn(x, training=training))`` for a BatchNorm over the last axis.
+
+    In training (batch statistics, moving statistics updated as Keras' layer
+    does) the gradient recomputes the normalised values from ``x`` instead of
+    keeping them: the same numbers, and one ``x``-sized tensor less held
+    until the backward pass (64 MiB per 4 images in the 256 px stage's
+    up-block). Otherwise (inference, a frozen layer, renorm, synchronized
+    statistics) it is the layer followed by :func:`glu`.
+
+    Args:
+        x: ``[..., 2C]``.
+    Returns:
+        ``[..., C]`` in the layer's compute dtype.
+    """
+    if not (training and bn.trainable) or bn.renorm or bn.synchronized or bn.axis not in (
+            -1, len(x.shape) - 1):
+        return glu(bn(x, training=training))
+    x = ops.cast(x, "float32")  # BatchNorm computes in float32, as the Keras layer
+    mean, variance = ops.moments(x, axes=list(range(len(x.shape) - 1)))
+    bn.moving_mean.assign(ops.cast(bn.moving_mean, "float32") * bn.momentum
+                          + mean * (1.0 - bn.momentum))
+    bn.moving_variance.assign(ops.cast(bn.moving_variance, "float32") * bn.momentum
+                              + variance * (1.0 - bn.momentum))
+    scale = ops.rsqrt(variance + bn.epsilon)
+    if bn.scale:
+        scale = scale * ops.cast(bn.gamma, "float32")
+    shift = -mean * scale
+    if bn.center:
+        shift = shift + ops.cast(bn.beta, "float32")
+    return ops.cast(_affine_glu(x, scale, shift), bn.compute_dtype)
+
+
+def upsample_nearest(x):
+    """Nearest-neighbour ×2 upsampling: ``[B, H, W, C] → [B, 2H, 2W, C]``."""
+    return ops.repeat(ops.repeat(x, 2, axis=1), 2, axis=2)
+
+
+@tf.custom_gradient
+def _upsampled_conv(x, kernel):
+    y = tf.nn.conv2d(upsample_nearest(x), kernel, 1, "SAME")
+
+    def grad(dy):
+        # Recomputed here (after dy exists, so it is not merged with the
+        # forward copy), instead of holding the 4× larger upsampled input
+        # from the forward pass until the backward one.
+        with tf.control_dependencies([dy]):
+            upsampled = upsample_nearest(x)
+        d_kernel = tf.raw_ops.Conv2DBackpropFilter(
+            input=upsampled, filter_sizes=tf.shape(kernel), out_backprop=dy,
+            strides=[1, 1, 1, 1], padding="SAME")
+        d_upsampled = tf.raw_ops.Conv2DBackpropInput(
+            input_sizes=tf.shape(upsampled), filter=kernel, out_backprop=dy,
+            strides=[1, 1, 1, 1], padding="SAME")
+        shape = tf.shape(x)
+        blocks = tf.reshape(d_upsampled, (shape[0], shape[1], 2, shape[2], 2, shape[3]))
+        return tf.reduce_sum(blocks, axis=(2, 4)), d_kernel
+
+    return y, grad
+
+
+def upsampled_conv(x, kernel):
+    """``conv2d(upsample_nearest(x), kernel)`` ("same", stride 1, no bias).
+
+    ``x [B, H, W, C]``, ``kernel [k, k, C, O]`` → ``[B, 2H, 2W, O]``. The
+    gradient recomputes the upsampled input rather than keeping it from the
+    forward pass: the same numbers, and 48 MiB less held per 4 images of the
+    256 px stage (its upsampled input is 64 channels × 256²) while a training
+    step waits for its generator backward.
+    """
+    return _upsampled_conv(x, ops.cast(kernel, x.dtype))
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class UpBlock(keras.layers.Layer):
     """Nearest ×2 upsampling → 3×3 conv (no bias) → BatchNorm → GLU.
 
     ``[B, H, W, C_in] → [B, 2H, 2W, filters]`` (the reference's ``upBlock``).
+    When training, upsampling and convolution run as :func:`upsampled_conv`
+    and BatchNorm and GLU as :func:`batch_norm_glu`, whose gradients hold
+    neither the upsampled input nor the normalised values.
     """
 
     def __init__(self, filters: int, **kwargs):
@@ -183,8 +279,11 @@ class UpBlock(keras.layers.Layer):
         self.bn.build(up_shape[:-1] + (2 * self.filters,))
 
     def call(self, x, training=None):
-        x = self.conv(self.upsample(x))
-        return glu(self.bn(x, training=training))
+        if training:
+            x = upsampled_conv(x, self.conv.kernel)
+        else:
+            x = self.conv(self.upsample(x))
+        return batch_norm_glu(self.bn, x, training=training)
 
     def compute_output_shape(self, input_shape):
         def double(n):
@@ -219,7 +318,7 @@ class ResBlock(keras.layers.Layer):
         self.bn2.build(shape)
 
     def call(self, x, training=None):
-        y = glu(self.bn1(self.conv1(x), training=training))
+        y = batch_norm_glu(self.bn1, self.conv1(x), training=training)
         y = self.bn2(self.conv2(y), training=training)
         return x + y
 

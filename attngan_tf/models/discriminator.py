@@ -122,7 +122,8 @@ class Discriminator(ConfigModel):
     resolution down to 4×4 (``8·df_dim`` channels at 64 px → ``32·df_dim`` at
     256 px, then 3×3 blocks back to ``8·df_dim``).
 
-    Call: ``out = discriminator(images, sent_emb=None, training=False, groups=1)``
+    Call: ``out = discriminator(images, sent_emb=None, training=False, groups=1,
+    small_inputs=False)``
 
     Args (call):
         images: ``[B, S, S, 3]`` in [-1, 1], S = 64·2^stage.
@@ -131,6 +132,9 @@ class Discriminator(ConfigModel):
         groups: in training, ``images`` holds this many equal batches (e.g.
             real and generated images) whose BatchNorm statistics are kept
             apart, as that many separate calls would; the convolutions run once.
+        small_inputs: also return ``small_inputs``, the inputs of the trunk
+            blocks on at most 8 × 8 images, in order (these blocks hold the
+            largest kernels; see :meth:`backward_segments`).
 
     Returns a dict: ``h_code [B, 4, 4, 8·df_dim]``, ``uncond_logits [B]`` and,
     with ``sent_emb``, ``cond_logits [B]``. Logits are pre-sigmoid. For
@@ -172,16 +176,22 @@ class Discriminator(ConfigModel):
         self.uncond_head.build((None, 4, 4, channels))
         self.cond_head.build()
 
-    def call(self, images, sent_emb=None, training=None, groups: int = 1):
+    def call(self, images, sent_emb=None, training=None, groups: int = 1,
+             small_inputs: bool = False):
         shape = check_rank("images", images, 4, "[batch, height, width, 3]")
         size = self.image_size
         if tuple(shape[1:]) != (size, size, 3):
             raise ValueError(f"images: discriminator stage {self.stage} takes "
                              f"[batch, {size}, {size}, 3], got {shape}")
         h = images
-        for block in self.trunk:
+        inputs = []
+        for k, block in enumerate(self.trunk):
+            if k >= self._split:
+                inputs.append(h)
             h = block(h, training=training, groups=groups)
         out = {"h_code": h, "uncond_logits": self.uncond_head(h)}
+        if small_inputs:
+            out["small_inputs"] = inputs
         if sent_emb is not None:
             check_rank("sent_emb", sent_emb, 2, "[batch, embedding_dim]")
             check_last_dim("sent_emb", sent_emb, self.config.embedding_dim,
@@ -189,6 +199,32 @@ class Discriminator(ConfigModel):
             check_batch(images=images, sent_emb=sent_emb)
             out["cond_logits"] = self.cond_head(h, sent_emb, training=training, groups=groups)
         return out
+
+    @property
+    def _split(self) -> int:
+        """Index of the trunk's first block on an input of at most 8 × 8 (halving blocks
+        first: block k of those sees ``image_size / 2^k``)."""
+        return next(k for k in range(len(self.trunk)) if self.image_size >> k <= 8)
+
+    def backward_segments(self, out: dict) -> list:
+        """The network cut into pieces for a backward pass one piece at a time.
+
+        ``out``: what this discriminator returned (in training, with
+        ``small_inputs=True``). Returns
+        ``[(variables, input), ...]`` from the output side down: the heads
+        with their input ``h_code``, then each block on an at most 8 × 8
+        input with that input, last the larger-image blocks with ``None``.
+        Each piece's variables affect the loss only through its input's
+        successor, so the gradient at a piece's input is all the pieces
+        below need (``tape.gradient(input, ..., output_gradients=...)``).
+        """
+        heads = self.uncond_head.trainable_variables + self.cond_head.trainable_variables
+        segments = [(heads, out["h_code"])]
+        for block, block_input in zip(reversed(self.trunk[self._split:]),
+                                      reversed(out["small_inputs"])):
+            segments.append((block.trainable_variables, block_input))
+        lower = [v for block in self.trunk[:self._split] for v in block.trainable_variables]
+        return segments + [(lower, None)]
 
     def get_config(self):
         return {**super().get_config(), "stage": self.stage}

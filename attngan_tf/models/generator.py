@@ -7,7 +7,8 @@ from keras import ops
 
 from ..config import GeneratorConfig
 from .attention import WordAttention
-from .blocks import PACKAGE, ConfigLayer, ConfigModel, ResBlock, UpBlock, batch_norm, conv, dense, glu
+from .blocks import (PACKAGE, ConfigLayer, ConfigModel, ResBlock, UpBlock, batch_norm,
+                     batch_norm_glu, conv, dense, glu)
 from .checks import check_batch, check_last_dim, check_rank
 
 
@@ -86,7 +87,7 @@ class InitStage(_GeneratorLayer):
             channels = block.filters
 
     def call(self, c_z_code, training=None):
-        x = glu(self.fc_bn(self.fc(c_z_code), training=training))
+        x = batch_norm_glu(self.fc_bn, self.fc(c_z_code), training=training)
         h = ops.reshape(x, (-1, 4, 4, 16 * self.config.gf_dim))
         for block in self.upsample:
             h = block(h, training=training)

@@ -37,8 +37,10 @@ def resize_bilinear(images, size: int, align_corners: bool):
     half-pixel centres (``tf.image.resize``, torch ≥ 0.4 default).
     """
     if align_corners:
-        return tf.compat.v1.image.resize_bilinear(images, (size, size), align_corners=True,
-                                                  half_pixel_centers=False)
+        # The op behind the deprecated tf.compat.v1.image.resize_bilinear (which
+        # logs a deprecation warning on first use); it has a registered gradient.
+        return tf.raw_ops.ResizeBilinear(images=images, size=(size, size), align_corners=True,
+                                         half_pixel_centers=False)
     return tf.image.resize(images, (size, size), method="bilinear")
 
 

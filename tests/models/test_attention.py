@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from attngan_tf.config import get_preset
 from attngan_tf.models import WordAttention

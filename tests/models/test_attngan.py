@@ -67,6 +67,36 @@ def test_train_step_updates_g_and_every_d_but_not_the_encoders():
     assert all(int(o.iterations) == 1 for o in model.d_optimizers)
 
 
+def test_discriminator_update_by_pieces_equals_one_update(monkeypatch):
+    """Two compiled steps: same weights and Adam slots as one apply of the whole gradient."""
+    from attngan_tf.models import attngan as attngan_module
+
+    cfg = small_config(3)
+    rng = np.random.default_rng(7)
+    batches = [(tf.constant(rng.uniform(-1, 1, (3, 256, 256, 3)), tf.float32),
+                tf.constant(rng.uniform(-1, 1, (3, 256, 256, 3)), tf.float32),
+                tf.constant(rng.normal(size=(3, cfg.text.embedding_dim)), tf.float32))
+               for _ in range(2)]
+    results = []
+    for by_piece in (True, False):
+        monkeypatch.setattr(attngan_module, "_applies_by_piece", lambda *args: by_piece)
+        keras.utils.set_random_seed(0)  # same initial weights
+        model = AttnGAN(cfg, seed=3)
+        model.compile()
+        step = tf.function(lambda real, fake, sent: model._discriminator_step(2, real, fake,
+                                                                               sent, 1))
+        losses = [float(step(*batch)) for batch in batches]
+        optimizer = model.d_optimizers[2]
+        assert int(optimizer.iterations) == 2
+        results.append((losses, snapshot(model.discriminators[2]),
+                        [np.array(v.numpy()) for v in optimizer.variables]))
+    (loss_a, weights_a, slots_a), (loss_b, weights_b, slots_b) = results
+    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-5)
+    assert len(slots_a) == len(slots_b) > 2
+    for a, b in zip(weights_a + slots_a, weights_b + slots_b):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
 def test_generator_loss_uses_updated_discriminators_and_damsm_terms():
     """g_loss = Σ stage losses + λ·(words + sentence) + KL, with the post-update D's."""
     cfg = small_config(1)

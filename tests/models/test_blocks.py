@@ -60,3 +60,93 @@ def test_grouped_batch_norm_equals_separate_calls_and_is_plain_otherwise():
         grouped(np.concatenate([a, b]), training=True, groups=2, mask=np.ones((6, 4, 4), bool))
     with pytest.raises(ValueError, match="batch of 5 does not split into 2"):
         grouped(np.concatenate([a, b])[:5], training=True, groups=2)
+
+
+def test_upsampled_conv_equals_upsampling_then_convolution_with_gradients():
+    import keras
+    import tensorflow as tf
+
+    from attngan_tf.models.blocks import upsample_nearest, upsampled_conv
+
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.normal(size=(2, 5, 6, 7)), tf.float32)
+    layer = keras.layers.Conv2D(8, 3, padding="same", use_bias=False)
+    layer.build((None, None, None, 7))
+    weights = tf.constant(rng.normal(size=(2, 10, 12, 8)), tf.float32)
+
+    @tf.function  # as in training: the recomputation must not be merged away
+    def both():
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            expected = layer(upsample_nearest(x))
+            got = upsampled_conv(x, layer.kernel)
+            loss_a = tf.reduce_sum(expected * weights)
+            loss_b = tf.reduce_sum(got * weights)
+        return (expected, got, tape.gradient(loss_a, [x, layer.kernel]),
+                tape.gradient(loss_b, [x, layer.kernel]))
+
+    expected, got, grads_a, grads_b = both()
+    assert got.shape == (2, 10, 12, 8)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)
+    for a, b in zip(grads_a, grads_b):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-4, rtol=1e-4)
+    # Nearest upsampling repeats each pixel into a 2 × 2 block.
+    up = upsample_nearest(x).numpy()
+    np.testing.assert_array_equal(up[:, 1::2, ::2], x.numpy())
+    np.testing.assert_array_equal(up[:, ::2, 1::2], x.numpy())
+
+
+def test_up_block_trains_as_it_infers():
+    import tensorflow as tf
+
+    from attngan_tf.models.blocks import UpBlock
+
+    rng = np.random.default_rng(5)
+    x = tf.constant(rng.normal(size=(3, 4, 4, 6)), tf.float32)
+    block = UpBlock(5)
+    block.build(x.shape)
+    # Same batch statistics as inference would use once the moving ones equal them.
+    trained = block(x, training=True)
+    conv = block.conv(block.upsample(x))
+    mean, var = tf.nn.moments(conv, axes=[0, 1, 2])
+    block.bn.moving_mean.assign(mean)
+    block.bn.moving_variance.assign(var)
+    np.testing.assert_allclose(block(x, training=False).numpy(), trained.numpy(), atol=1e-4)
+    assert trained.shape == (3, 8, 8, 5)
+
+
+@pytest.mark.parametrize("shape", [(4, 5, 6, 8), (6, 10)])
+def test_batch_norm_glu_equals_the_layer_then_glu_with_gradients(shape):
+    import tensorflow as tf
+
+    from attngan_tf.models.blocks import batch_norm, batch_norm_glu, glu
+
+    rng = np.random.default_rng(6)
+    x = tf.constant(rng.normal(0.5, 2.0, size=shape), tf.float32)
+    weights = tf.constant(rng.normal(size=shape[:-1] + (shape[-1] // 2,)), tf.float32)
+    plain, fused = batch_norm("plain"), batch_norm("fused")
+    plain.build(shape)
+    fused.build(shape)
+    plain.gamma.assign(rng.normal(1.0, 0.3, shape[-1]))
+    plain.beta.assign(rng.normal(0.0, 0.3, shape[-1]))
+    fused.set_weights(plain.get_weights())
+
+    @tf.function  # as in training: the recomputation must not be merged away
+    def run(layer, fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(layer)
+            loss = tf.reduce_sum(y * weights)
+        return y, tape.gradient(loss, [x, layer.gamma, layer.beta])
+
+    y_a, grads_a = run(plain, lambda layer: glu(layer(x, training=True)))
+    y_b, grads_b = run(fused, lambda layer: batch_norm_glu(layer, x, training=True))
+    np.testing.assert_allclose(y_b.numpy(), y_a.numpy(), atol=1e-5)
+    for a, b in zip(grads_a, grads_b):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-4, rtol=1e-4)
+    for a, b in zip(plain.non_trainable_weights, fused.non_trainable_weights):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-6)
+    assert not np.allclose(fused.moving_mean.numpy(), 0.0)  # the statistics moved
+    # Inference: the layer's moving statistics, then GLU.
+    np.testing.assert_allclose(batch_norm_glu(fused, x, training=False).numpy(),
+                               glu(plain(x, training=False)).numpy(), atol=1e-6)
