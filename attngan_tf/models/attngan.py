@@ -292,8 +292,9 @@ class AttnGAN(ConfigModel):
         for piece, piece_input in discriminator.backward_segments(out):
             sources = piece + ([] if piece_input is None else [piece_input])
             grads = _together(tape.gradient(target, sources, output_gradients=upstream))
-            optimizer.apply(grads[:len(piece)], piece)
-            optimizer.iterations.assign_sub(1)
+            if piece:  # apply() of nothing returns without counting a step
+                optimizer.apply(grads[:len(piece)], piece)
+                optimizer.iterations.assign_sub(1)
             if piece_input is not None:
                 target = piece_input
                 (upstream,) = _after_updates(piece, grads[-1])
@@ -425,10 +426,16 @@ class AttnGAN(ConfigModel):
 
 def _applies_by_piece(optimizer, replicas: int) -> bool:
     """Whether a discriminator's update is applied piece by piece (see
-    ``AttnGAN._discriminator_step``): on one replica without loss scaling. Across
-    replicas the gradients are all-reduced together anyway, and a loss-scaled
-    update must see every gradient to decide whether to skip the step."""
-    return replicas == 1 and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    ``AttnGAN._discriminator_step``): on one replica, and only for optimizers
+    whose ``apply`` treats each variable on its own. Across replicas the
+    gradients are all-reduced together anyway; a loss-scaled update must see
+    every gradient to decide whether to skip the step; the optimizer's own
+    weight average (``use_ema``), gradient accumulation and ``global_clipnorm``
+    act on all variables at once in every ``apply``."""
+    return (replicas == 1 and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+            and not getattr(optimizer, "use_ema", False)
+            and not getattr(optimizer, "gradient_accumulation_steps", None)
+            and getattr(optimizer, "global_clipnorm", None) is None)
 
 
 def _held_until(dependencies, tensors) -> list:

@@ -187,10 +187,13 @@ def batch_norm_glu(bn: keras.layers.BatchNormalization, x, training=None):
 
     In training (batch statistics, moving statistics updated as Keras' layer
     does) the gradient recomputes the normalised values from ``x`` instead of
-    keeping them: the same numbers, and one ``x``-sized tensor less held
-    until the backward pass (64 MiB per 4 images in the 256 px stage's
-    up-block). Otherwise (inference, a frozen layer, renorm, synchronized
-    statistics) it is the layer followed by :func:`glu`.
+    keeping them: the same numbers in float32, and one ``x``-sized tensor
+    less held until the backward pass (64 MiB per 4 images in the 256 px
+    stage's up-block). Under a mixed-precision policy the GLU is computed in
+    float32 before the cast to the compute dtype (the layer casts first),
+    so results differ from ``glu(bn(x))`` by rounding only. Otherwise
+    (inference, a frozen layer, renorm, synchronized statistics) it is the
+    layer followed by :func:`glu`.
 
     Args:
         x: ``[..., 2C]``.
@@ -237,7 +240,8 @@ def _upsampled_conv(x, kernel):
             input_sizes=tf.shape(upsampled), filter=kernel, out_backprop=dy,
             strides=[1, 1, 1, 1], padding="SAME")
         # Upsampling's gradient: the sum over each 2 × 2 block (average
-        # pooling × 4 is exact and about 6× faster than a 6-D reduction).
+        # pooling × 4, equal up to summation order and about 6× faster than
+        # a 6-D reduction).
         return tf.nn.avg_pool2d(d_upsampled, 2, 2, "VALID") * 4.0, d_kernel
 
     return y, grad

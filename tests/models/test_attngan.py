@@ -97,6 +97,37 @@ def test_discriminator_update_by_pieces_equals_one_update(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
+def test_pieces_only_for_optimizers_that_update_each_variable_alone():
+    from attngan_tf.models.attngan import _applies_by_piece
+    from attngan_tf.optimizers import FusedAdam
+
+    assert _applies_by_piece(FusedAdam(), 1)
+    assert _applies_by_piece(keras.optimizers.Adam(clipnorm=1.0), 1)
+    assert not _applies_by_piece(FusedAdam(), 2)
+    assert not _applies_by_piece(keras.optimizers.LossScaleOptimizer(FusedAdam()), 1)
+    assert not _applies_by_piece(FusedAdam(use_ema=True), 1)
+    assert not _applies_by_piece(FusedAdam(gradient_accumulation_steps=2), 1)
+    assert not _applies_by_piece(FusedAdam(global_clipnorm=1.0), 1)
+
+
+def test_piecewise_update_counts_one_step_with_a_frozen_block():
+    cfg = small_config(2)
+    model = AttnGAN(cfg, seed=3)
+    model.compile()
+    discriminator = model.discriminators[1]
+    discriminator.trunk[-1].trainable = False  # a piece without trainable variables
+    rng = np.random.default_rng(8)
+    real, fake = (tf.constant(rng.uniform(-1, 1, (3, 128, 128, 3)), tf.float32)
+                  for _ in range(2))
+    sent = tf.constant(rng.normal(size=(3, cfg.text.embedding_dim)), tf.float32)
+    frozen = snapshot(discriminator.trunk[-1])
+    step = tf.function(lambda: model._discriminator_step(1, real, fake, sent, 1))
+    step()
+    step()
+    assert int(model.d_optimizers[1].iterations) == 2
+    assert not changed(frozen, discriminator.trunk[-1])
+
+
 def test_generator_loss_uses_updated_discriminators_and_damsm_terms():
     """g_loss = Σ stage losses + λ·(words + sentence) + KL, with the post-update D's."""
     cfg = small_config(1)

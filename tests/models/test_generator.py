@@ -103,3 +103,34 @@ def test_bad_inputs_raise_value_error_naming_argument(tiny_generator, name, bad,
     inputs[name] = bad
     with pytest.raises(ValueError, match=match):
         tiny_generator(**inputs)
+
+
+def test_training_takes_the_recomputing_paths(monkeypatch):
+    """Every up-block, residual block and the initial stage use the memory-saving forms."""
+    from attngan_tf.models import blocks, generator
+
+    calls = {"upsampled_conv": 0, "batch_norm_glu": 0}
+
+    def spy(module, name):
+        original = getattr(module, name)
+
+        def wrapped(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapped)
+
+    spy(blocks, "upsampled_conv")
+    spy(blocks, "batch_norm_glu")
+    monkeypatch.setattr(generator, "batch_norm_glu", blocks.batch_norm_glu)
+    cfg = get_preset("tiny").generator
+    model = AttnGenerator(cfg, seed=0)
+    model.build()
+    inputs = gen_inputs(cfg)
+    model(**inputs, training=False)
+    assert calls["upsampled_conv"] == 0
+    calls.update(upsampled_conv=0, batch_norm_glu=0)
+    model(**inputs, training=True)
+    up_blocks = 4 + (cfg.branch_num - 1)
+    assert calls["upsampled_conv"] == up_blocks
+    # One per up-block, one per residual block, one for the initial stage's fc.
+    assert calls["batch_norm_glu"] == up_blocks + (cfg.branch_num - 1) * cfg.r_num + 1
