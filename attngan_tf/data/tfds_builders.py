@@ -149,7 +149,8 @@ class _ManualDirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True)
     DESCRIPTION = ""
 
     def _read(self, root, split) -> DatasetIndex:
-        raise NotImplementedError
+        """The index of ``split`` under ``root``; each concrete builder defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _read(root, split)")
 
     def _info(self) -> tfds.core.DatasetInfo:
         return tfds.core.DatasetInfo(builder=self, description=self.DESCRIPTION,

@@ -47,6 +47,13 @@ class TallOrthogonal(keras.initializers.Orthogonal):
         return ops.cast(self.gain * ops.reshape(q, shape), dtype or "float32")
 
 
+def update_moving_statistics(bn: keras.layers.BatchNormalization, mean, variance) -> None:
+    """One moving-average step of ``bn``'s statistics with batch ``mean`` and
+    ``variance`` (``[C]``), as ``keras.layers.BatchNormalization`` does in training."""
+    for moving, value in ((bn.moving_mean, mean), (bn.moving_variance, variance)):
+        moving.assign(ops.cast(moving, value.dtype) * bn.momentum + value * (1.0 - bn.momentum))
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class GroupedBatchNormalization(keras.layers.BatchNormalization):
     """``keras.layers.BatchNormalization`` that can treat a batch as several batches.
@@ -83,12 +90,8 @@ class GroupedBatchNormalization(keras.layers.BatchNormalization):
                                      keepdims=True)  # [G, 1, ..., 1, C]
         channels = x.shape[-1]
         for g in range(groups):
-            self.moving_mean.assign(
-                ops.cast(self.moving_mean, dtype) * self.momentum
-                + ops.reshape(mean[g], (channels,)) * (1.0 - self.momentum))
-            self.moving_variance.assign(
-                ops.cast(self.moving_variance, dtype) * self.momentum
-                + ops.reshape(variance[g], (channels,)) * (1.0 - self.momentum))
+            update_moving_statistics(self, ops.reshape(mean[g], (channels,)),
+                                     ops.reshape(variance[g], (channels,)))
         outputs = ops.batch_normalization(
             grouped, mean, variance, axis=-1, epsilon=self.epsilon,
             offset=ops.cast(self.beta, dtype) if self.center else None,
@@ -205,10 +208,7 @@ def batch_norm_glu(bn: keras.layers.BatchNormalization, x, training=None):
         return glu(bn(x, training=training))
     x = ops.cast(x, "float32")  # BatchNorm computes in float32, as the Keras layer
     mean, variance = ops.moments(x, axes=list(range(len(x.shape) - 1)))
-    bn.moving_mean.assign(ops.cast(bn.moving_mean, "float32") * bn.momentum
-                          + mean * (1.0 - bn.momentum))
-    bn.moving_variance.assign(ops.cast(bn.moving_variance, "float32") * bn.momentum
-                              + variance * (1.0 - bn.momentum))
+    update_moving_statistics(bn, mean, variance)
     scale = ops.rsqrt(variance + bn.epsilon)
     if bn.scale:
         scale = scale * ops.cast(bn.gamma, "float32")
