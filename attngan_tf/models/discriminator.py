@@ -9,11 +9,10 @@ import tensorflow as tf
 from keras import ops
 
 from ..config import DiscriminatorConfig
-from .blocks import (PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm, conv,
-                     conv_by_matmul)
+from .blocks import (LEAK, PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm,
+                     batch_norm_act, conv, conv_by_matmul)
 from .checks import check_batch, check_last_dim, check_rank
 
-_LEAK = 0.2
 #: Blocks on inputs at most this large (height) compute their convolution as a
 #: matrix product (:func:`~attngan_tf.models.blocks.conv_by_matmul`) when no
 #: GPU is visible (measured faster on CPUs only; GPUs keep cuDNN's convolution).
@@ -56,8 +55,9 @@ class ConvBlock(keras.layers.Layer):
         else:
             x = self.conv(x)
         if self.bn is not None:
-            x = self.bn(x, training=training, groups=groups)
-        return ops.leaky_relu(x, _LEAK)
+            return batch_norm_act(self.bn, x, training=training, activation="leaky_relu",
+                                  groups=groups)
+        return ops.leaky_relu(x, LEAK)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,

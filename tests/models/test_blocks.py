@@ -66,19 +66,20 @@ def test_upsampled_conv_equals_upsampling_then_convolution_with_gradients():
     import keras
     import tensorflow as tf
 
-    from attngan_tf.models.blocks import upsample_nearest, upsampled_conv
+    from attngan_tf.models.blocks import upsampled_conv
 
     rng = np.random.default_rng(4)
     x = tf.constant(rng.normal(size=(2, 5, 6, 7)), tf.float32)
     layer = keras.layers.Conv2D(8, 3, padding="same", use_bias=False)
     layer.build((None, None, None, 7))
+    upsample = keras.layers.UpSampling2D(2, interpolation="nearest")
     weights = tf.constant(rng.normal(size=(2, 10, 12, 8)), tf.float32)
 
-    @tf.function  # as in training: the recomputation must not be merged away
+    @tf.function
     def both():
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(x)
-            expected = layer(upsample_nearest(x))
+            expected = layer(upsample(x))
             got = upsampled_conv(x, layer.kernel)
             loss_a = tf.reduce_sum(expected * weights)
             loss_b = tf.reduce_sum(got * weights)
@@ -90,10 +91,8 @@ def test_upsampled_conv_equals_upsampling_then_convolution_with_gradients():
     np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)
     for a, b in zip(grads_a, grads_b):
         np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-4, rtol=1e-4)
-    # Nearest upsampling repeats each pixel into a 2 × 2 block.
-    up = upsample_nearest(x).numpy()
-    np.testing.assert_array_equal(up[:, 1::2, ::2], x.numpy())
-    np.testing.assert_array_equal(up[:, ::2, 1::2], x.numpy())
+    with pytest.raises(ValueError, match="3 × 3 kernel"):
+        upsampled_conv(x, tf.zeros((5, 5, 7, 8)))
 
 
 def test_up_block_trains_as_it_infers():
@@ -115,23 +114,37 @@ def test_up_block_trains_as_it_infers():
     assert trained.shape == (3, 8, 8, 5)
 
 
-@pytest.mark.parametrize("shape", [(4, 5, 6, 8), (6, 10)])
-def test_batch_norm_glu_equals_the_layer_then_glu_with_gradients(shape):
+def _activation(name):
+    import keras
+
+    from attngan_tf.models.blocks import glu
+
+    return {"linear": lambda y: y, "glu": glu,
+            "leaky_relu": lambda y: keras.ops.leaky_relu(y, 0.2)}[name]
+
+
+@pytest.mark.parametrize("shape,activation,groups", [
+    ((4, 5, 6, 8), "glu", 1), ((6, 10), "glu", 1), ((4, 5, 6, 8), "linear", 1),
+    ((4, 3, 3, 6), "leaky_relu", 2), ((6, 4), "leaky_relu", 3)])
+def test_batch_norm_act_equals_the_layer_then_activation_with_gradients(shape, activation,
+                                                                        groups):
     import tensorflow as tf
 
-    from attngan_tf.models.blocks import batch_norm, batch_norm_glu, glu
+    from attngan_tf.models.blocks import batch_norm, batch_norm_act, batch_norm_glu
 
     rng = np.random.default_rng(6)
     x = tf.constant(rng.normal(0.5, 2.0, size=shape), tf.float32)
-    weights = tf.constant(rng.normal(size=shape[:-1] + (shape[-1] // 2,)), tf.float32)
-    plain, fused = batch_norm("plain"), batch_norm("fused")
+    out_channels = shape[-1] // 2 if activation == "glu" else shape[-1]
+    weights = tf.constant(rng.normal(size=shape[:-1] + (out_channels,)), tf.float32)
+    plain, fused = batch_norm("plain", grouped=True), batch_norm("fused", grouped=True)
     plain.build(shape)
     fused.build(shape)
     plain.gamma.assign(rng.normal(1.0, 0.3, shape[-1]))
     plain.beta.assign(rng.normal(0.0, 0.3, shape[-1]))
     fused.set_weights(plain.get_weights())
+    act = _activation(activation)
 
-    @tf.function  # as in training: the recomputation must not be merged away
+    @tf.function
     def run(layer, fn):
         with tf.GradientTape() as tape:
             tape.watch(x)
@@ -139,14 +152,44 @@ def test_batch_norm_glu_equals_the_layer_then_glu_with_gradients(shape):
             loss = tf.reduce_sum(y * weights)
         return y, tape.gradient(loss, [x, layer.gamma, layer.beta])
 
-    y_a, grads_a = run(plain, lambda layer: glu(layer(x, training=True)))
-    y_b, grads_b = run(fused, lambda layer: batch_norm_glu(layer, x, training=True))
+    y_a, grads_a = run(plain, lambda layer: act(layer(x, training=True, groups=groups)))
+    if activation == "glu":
+        y_b, grads_b = run(fused, lambda layer: batch_norm_glu(layer, x, training=True))
+    else:
+        y_b, grads_b = run(fused, lambda layer: batch_norm_act(
+            layer, x, training=True, activation=activation, groups=groups))
+    assert y_b.shape == y_a.shape
     np.testing.assert_allclose(y_b.numpy(), y_a.numpy(), atol=1e-5)
     for a, b in zip(grads_a, grads_b):
         np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-4, rtol=1e-4)
     for a, b in zip(plain.non_trainable_weights, fused.non_trainable_weights):
         np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-6)
     assert not np.allclose(fused.moving_mean.numpy(), 0.0)  # the statistics moved
-    # Inference: the layer's moving statistics, then GLU.
-    np.testing.assert_allclose(batch_norm_glu(fused, x, training=False).numpy(),
-                               glu(plain(x, training=False)).numpy(), atol=1e-6)
+    # Inference: the layer's moving statistics, then the activation.
+    np.testing.assert_allclose(
+        batch_norm_act(fused, x, training=False, activation=activation, groups=groups).numpy(),
+        act(plain(x, training=False)).numpy(), atol=1e-6)
+
+
+def test_batch_norm_act_under_bfloat16_and_bad_arguments():
+    import keras
+    import tensorflow as tf
+
+    from attngan_tf.models.blocks import batch_norm, batch_norm_act
+
+    rng = np.random.default_rng(7)
+    x = tf.constant(rng.normal(size=(4, 3, 3, 6)), tf.float32)
+    reference = batch_norm("reference")
+    reference.build(x.shape)
+    expected = batch_norm_act(reference, x, training=True, activation="glu")
+    layer = batch_norm("bf16")
+    layer.build(x.shape)
+    layer.set_weights(reference.get_weights())
+    layer.dtype_policy = keras.DTypePolicy("mixed_bfloat16")
+    got = batch_norm_act(layer, tf.cast(x, tf.bfloat16), training=True, activation="glu")
+    assert got.dtype == tf.bfloat16
+    np.testing.assert_allclose(tf.cast(got, tf.float32).numpy(), expected.numpy(), atol=0.05)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        batch_norm_act(layer, x, training=True, activation="relu")
+    with pytest.raises(ValueError, match="batch of 4 does not split into 3"):
+        batch_norm_act(layer, x, training=True, groups=3)

@@ -105,11 +105,11 @@ def test_bad_inputs_raise_value_error_naming_argument(tiny_generator, name, bad,
         tiny_generator(**inputs)
 
 
-def test_training_takes_the_recomputing_paths(monkeypatch):
-    """Every up-block, residual block and the initial stage use the memory-saving forms."""
-    from attngan_tf.models import blocks, generator
+def test_training_takes_the_fused_paths(monkeypatch):
+    """Every up-block, residual block and the initial stage use the fast training forms."""
+    from attngan_tf.models import blocks
 
-    calls = {"upsampled_conv": 0, "batch_norm_glu": 0}
+    calls = {"upsampled_conv": 0, "batch_norm_act": 0, "_fused_batch_norm_act": 0}
 
     def spy(module, name):
         original = getattr(module, name)
@@ -120,17 +120,20 @@ def test_training_takes_the_recomputing_paths(monkeypatch):
         monkeypatch.setattr(module, name, wrapped)
 
     spy(blocks, "upsampled_conv")
-    spy(blocks, "batch_norm_glu")
-    monkeypatch.setattr(generator, "batch_norm_glu", blocks.batch_norm_glu)
+    spy(blocks, "batch_norm_act")
+    spy(blocks, "_fused_batch_norm_act")
     cfg = get_preset("tiny").generator
     model = AttnGenerator(cfg, seed=0)
     model.build()
     inputs = gen_inputs(cfg)
     model(**inputs, training=False)
     assert calls["upsampled_conv"] == 0
-    calls.update(upsampled_conv=0, batch_norm_glu=0)
+    assert calls["_fused_batch_norm_act"] == 0
+    calls.update(upsampled_conv=0, batch_norm_act=0)
     model(**inputs, training=True)
     up_blocks = 4 + (cfg.branch_num - 1)
     assert calls["upsampled_conv"] == up_blocks
-    # One per up-block, one per residual block, one for the initial stage's fc.
-    assert calls["batch_norm_glu"] == up_blocks + (cfg.branch_num - 1) * cfg.r_num + 1
+    # One per up-block, two per residual block, one for the initial stage's fc.
+    assert calls["batch_norm_act"] == up_blocks + 2 * (cfg.branch_num - 1) * cfg.r_num + 1
+    # ... each as the fused function, not the layer fallback.
+    assert calls["_fused_batch_norm_act"] == calls["batch_norm_act"]
