@@ -268,8 +268,8 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
     under a mixed-precision policy the activation is computed in float32
     before the cast to the compute dtype (the layer casts first). Otherwise
     (inference, a frozen layer, no scale or centre, renorm, synchronized
-    statistics, unknown non-batch dimensions) it is the layer followed by the
-    activation.
+    statistics, an axis other than the last, unknown non-batch dimensions) it
+    is the layer followed by the activation.
 
     Args:
         x: ``[B, ..., C]``.
@@ -292,8 +292,10 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
         raise ValueError(f"batch_norm_act: a batch of {x.shape[0]} does not split into "
                          f"{groups} equal groups")
     channels = x.shape[-1]
+    # Through [G, B/G, ...] first, so a batch that does not split fails at run time too.
+    grouped = tf.reshape(tf.reshape(x, (groups, -1, *x.shape[1:])), (groups, -1, channels))
     y, mean, variance = _fused_batch_norm_act(
-        tf.reshape(x, (groups, -1, channels)), ops.cast(bn.gamma, "float32"),
+        grouped, ops.cast(bn.gamma, "float32"),
         ops.cast(bn.beta, "float32"), epsilon=bn.epsilon, activation=activation,
         out_dtype=bn.compute_dtype)
     for g in range(groups):
@@ -342,7 +344,9 @@ def upsampled_conv(x, kernel):
     if tuple(kernel.shape[:2]) != (3, 3):
         raise ValueError(f"upsampled_conv: needs a 3 × 3 kernel, got {tuple(kernel.shape)}")
     shape = tf.shape(x)
-    out_shape = tf.stack([shape[0], 2 * shape[1], 2 * shape[2], int(kernel.shape[-1])])
+    # Static sizes where known, so the output's height and width stay known in a graph.
+    height, width = (2 * x.shape[i] if x.shape[i] is not None else 2 * shape[i] for i in (1, 2))
+    out_shape = tf.stack([shape[0], height, width, int(kernel.shape[-1])])
     return tf.nn.conv2d_transpose(x, _transposed_kernel(ops.cast(kernel, x.dtype)), out_shape,
                                   2, "SAME")
 
