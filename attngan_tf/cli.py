@@ -37,6 +37,12 @@ flags.DEFINE_integer("vocab_size", None, "info: override the preset's vocabulary
 flags.DEFINE_boolean("quiet", False, "parity: print only the summary line.")
 flags.DEFINE_enum("precision", "float64", ["float64", "float32"],
                   "parity: precision our models run in (float32 uses a looser bound).")
+flags.DEFINE_string("forward", None, "parity FILE_train.npz: its forward file (default: the "
+                    "file its forward_file key names, beside it).")
+flags.DEFINE_boolean("jit_compile", False, "parity FILE_train.npz: XLA-compile the training step.")
+flags.DEFINE_enum("strategy", "none", ["none", "mirrored"],
+                  "parity FILE_train.npz: run the training step under a one-device "
+                  "MirroredStrategy.")
 flags.DEFINE_enum("source", "synbirds", ["cub", "coco", "folder", "synbirds"],
                   "data: dataset source.")
 flags.DEFINE_string("data_dir", None,
@@ -121,8 +127,14 @@ def _parity(args: list[str]) -> int:
     """Runs the parity check on a reference-vectors file."""
     if len(args) != 1:
         raise app.UsageError("usage: attngan parity FILE.npz")
-    from .tools import parity
+    from .tools import parity, training_parity
 
+    if os.path.isfile(args[0]) and training_parity.is_training_file(args[0]):
+        if FLAGS.model:
+            raise app.UsageError("parity: --model does not apply to a training-vectors file")
+        return training_parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision,
+                                   forward=FLAGS.forward, jit_compile=FLAGS.jit_compile,
+                                   strategy=FLAGS.strategy)
     networks = None
     if FLAGS.model:
         from .models import load_attngan

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import keras
 from keras import ops
 
 from .config import LossConfig
@@ -32,7 +33,9 @@ _EXCLUDED = -1e9
 
 
 def _f32(x):
-    return ops.cast(x, "float32")
+    """``x`` in float32, or float64 if it is float64 (float64 training, parity checks)."""
+    dtype = keras.backend.standardize_dtype(x.dtype) if hasattr(x, "dtype") else "float32"
+    return ops.cast(x, "float64" if dtype == "float64" else "float32")
 
 
 def bce_with_logits(logits, label: float):

@@ -474,18 +474,8 @@ def discriminator_loss(net, real, fake, sent_emb):
 
 def generator_loss(nets, image_encoder, fakes, words_emb, sent_emb, lengths, class_ids,
                    gammas, damsm_lambda):
-    bce = nn.BCELoss()
-    batch = fakes[0].size(0)
-    ones, labels = torch.ones(batch), torch.arange(batch)
-    total = 0.0
-    for i, net in enumerate(nets):
-        features = net(fakes[i])
-        total = total + bce(net.COND_DNET(features, sent_emb), ones) + bce(
-            net.UNCOND_DNET(features), ones)
-    region, code = image_encoder(fakes[-1])
-    w0, w1 = words_loss(region, words_emb, labels, lengths, class_ids, gammas)
-    s0, s1 = sent_loss(code, sent_emb, labels, class_ids, gammas[2])
-    return total + (w0 + w1) * damsm_lambda + (s0 + s1) * damsm_lambda
+    return generator_loss_parts(nets, image_encoder, fakes, words_emb, sent_emb, lengths,
+                                class_ids, gammas, damsm_lambda)["total"]
 
 
 # ---------------------------------------------------------------------------
@@ -513,29 +503,215 @@ class AttnGAN:
         self.d_optimizers = [torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
                              for d in self.discriminators]
 
-    def train_step(self, images, captions, lengths, class_ids):
+    def train_step(self, images, captions, lengths, class_ids, noise=None, eps=None,
+                   record: dict | None = None):
+        """One iteration of ``trainer.py``; returns the generator loss without KL.
+
+        ``noise``/``eps``: the iteration's z and CA noise (default: drawn).
+        ``record``: a dict to fill with what the training-vectors format holds
+        (losses, fake images, every gradient, states after the update, the
+        weight average), as numpy arrays under ``loss/*``, ``fake_imgs/*``,
+        ``grad/<net>/*``, ``state/<net>/*``, ``avg_netG/*``.
+        """
         cfg = self.cfg
         gammas = (cfg["gamma1"], cfg["gamma2"], cfg["gamma3"])
         words_emb, sent_emb = self.text_encoder(captions, lengths)
         words_emb, sent_emb = words_emb.detach(), sent_emb.detach()
         mask = (captions == 0)[:, :words_emb.size(2)]
         batch = captions.size(0)
-        noise = torch.randn(batch, cfg["z_dim"])
-        eps = torch.randn(batch, cfg["condition_dim"])
+        if noise is None:
+            noise = torch.randn(batch, cfg["z_dim"])
+        if eps is None:
+            eps = torch.randn(batch, cfg["condition_dim"])
         fakes, _, mu, logvar, _ = self.generator(noise, sent_emb, words_emb, mask, eps)
         for i, (net, optimizer) in enumerate(zip(self.discriminators, self.d_optimizers)):
             net.zero_grad()
-            discriminator_loss(net, images[i], fakes[i], sent_emb).backward()
+            d_loss = discriminator_loss(net, images[i], fakes[i], sent_emb)
+            d_loss.backward()
+            if record is not None:
+                record[f"loss/d_loss{i}"] = _numpy(d_loss)
+                record.update(_grads(net, f"grad/netD{i}/"))
             optimizer.step()
         self.generator.zero_grad()
-        loss = generator_loss(self.discriminators, self.image_encoder, fakes, words_emb,
-                              sent_emb, lengths, class_ids, gammas, cfg["lambda"])
-        (loss + kl_loss(mu, logvar)).backward()
+        if record is None:
+            loss = generator_loss(self.discriminators, self.image_encoder, fakes, words_emb,
+                                  sent_emb, lengths, class_ids, gammas, cfg["lambda"])
+            kl = kl_loss(mu, logvar)
+        else:
+            parts = generator_loss_parts(self.discriminators, self.image_encoder, fakes,
+                                         words_emb, sent_emb, lengths, class_ids, gammas,
+                                         cfg["lambda"])
+            loss, kl = parts.pop("total"), kl_loss(mu, logvar)
+            record.update({f"loss/{k}": _numpy(v) for k, v in parts.items()})
+            record["loss/kl_loss"] = _numpy(kl)
+            record["loss/g_total"] = _numpy(loss + kl)
+            record.update({f"fake_imgs/{i}": _numpy(x) for i, x in enumerate(fakes)})
+        (loss + kl).backward()
+        if record is not None:
+            record.update(_grads(self.generator, "grad/netG/"))
         self.g_optimizer.step()
         with torch.no_grad():
             for p, avg in zip(self.generator.parameters(), self.average):
                 avg.mul_(0.999).add_(p, alpha=0.001)
+        if record is not None:
+            record.update(_states(self.generator, "state/netG/"))
+            for i, net in enumerate(self.discriminators):
+                record.update(_states(net, f"state/netD{i}/"))
+            names = [name for name, _ in self.generator.named_parameters()]
+            record.update({f"avg_netG/{name}": _numpy(avg)
+                           for name, avg in zip(names, self.average)})
         return float(loss.detach())
+
+
+def generator_loss_parts(nets, image_encoder, fakes, words_emb, sent_emb, lengths, class_ids,
+                         gammas, damsm_lambda) -> dict:
+    """:func:`generator_loss` (same order of operations) and its DAMSM parts before λ."""
+    bce = nn.BCELoss()
+    batch = fakes[0].size(0)
+    ones, labels = torch.ones(batch), torch.arange(batch)
+    total = 0.0
+    for i, net in enumerate(nets):
+        features = net(fakes[i])
+        total = total + bce(net.COND_DNET(features, sent_emb), ones) + bce(
+            net.UNCOND_DNET(features), ones)
+    region, code = image_encoder(fakes[-1])
+    w0, w1 = words_loss(region, words_emb, labels, lengths, class_ids, gammas)
+    s0, s1 = sent_loss(code, sent_emb, labels, class_ids, gammas[2])
+    return {"total": total + (w0 + w1) * damsm_lambda + (s0 + s1) * damsm_lambda,
+            "words_loss0": w0, "words_loss1": w1, "sent_loss0": s0, "sent_loss1": s1}
+
+
+def _numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy().astype(np.float32) if torch.is_tensor(x) else np.float32(x)
+
+
+def _grads(module: nn.Module, prefix: str) -> dict:
+    return {prefix + name: _numpy(p.grad) for name, p in module.named_parameters()
+            if p.grad is not None}
+
+
+def _states(module: nn.Module, prefix: str) -> dict:
+    return {prefix + name: _numpy(value) for name, value in module.state_dict().items()
+            if not name.endswith("num_batches_tracked")}
+
+
+# ---------------------------------------------------------------------------
+# Training vectors: the format of shared/reference_vectors/attngan_small_train.npz
+
+
+def _tensors(data, prefix: str) -> dict:
+    return {k[len(prefix):]: torch.from_numpy(np.array(data[k])) for k in data.files
+            if k.startswith(prefix)}
+
+
+def write_forward_file(path: str, cfg: dict, seed: int = 0) -> None:
+    """A forward file (the parts a training check reads): random weights for
+    every module (torch's default initialisation, BatchNorm affine parameters
+    and running statistics perturbed), inputs and ``config_json``.
+
+    ``cfg``: the keys of ``config_json`` (``vocab_size``, ``embedding_dim``,
+    ``gf_dim``, ``df_dim``, ``z_dim``, ``condition_dim``, ``r_num``,
+    ``branch_num``, ``words_num``, ``text_input_dim``, ``batch``, ``gamma1..3``,
+    ``lambda``).
+    """
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = AttnGAN(cfg)
+    arrays = {"config_json": np.array(json.dumps(cfg))}
+    nets = {"text_encoder": model.text_encoder, "image_encoder": model.image_encoder,
+            "netG": model.generator}
+    nets.update({f"netD{i}": d for i, d in enumerate(model.discriminators)})
+    for name, net in nets.items():
+        for key, value in net.state_dict().items():
+            if key.endswith("num_batches_tracked"):
+                continue
+            value = value.detach().numpy().astype(np.float32)
+            if key.endswith(".running_var"):
+                value = rng.uniform(0.5, 1.5, value.shape).astype(np.float32)
+            elif key.endswith(".running_mean"):
+                value = rng.normal(0, 0.1, value.shape).astype(np.float32)
+            elif value.ndim == 1 and name != "text_encoder" and key.endswith(".weight"):
+                value = rng.uniform(0.8, 1.2, value.shape).astype(np.float32)
+            arrays[f"state/{name}/{key}"] = value
+    batch, words = int(cfg["batch"]), int(cfg["words_num"])
+    lengths = rng.integers(2, words + 1, batch)
+    lengths[0] = words
+    captions = np.zeros((batch, words), np.int64)
+    for i, n in enumerate(lengths):
+        captions[i, :n] = rng.integers(1, int(cfg["vocab_size"]), n)
+    arrays["in/captions"] = captions
+    arrays["in/cap_lens"] = lengths.astype(np.int64)
+    arrays["in/class_ids"] = rng.integers(0, max(2, batch // 2), batch).astype(np.int64)
+    for i in range(int(cfg["branch_num"])):
+        size = 64 * 2 ** i
+        arrays[f"in/real_imgs/{i}"] = rng.uniform(-1, 1, (batch, 3, size, size)).astype(
+            np.float32)
+    arrays["in/noise"] = rng.normal(size=(batch, int(cfg["z_dim"]))).astype(np.float32)
+    arrays["in/ca_eps"] = rng.normal(size=(batch, int(cfg["condition_dim"]))).astype(np.float32)
+    np.savez_compressed(path, **arrays)
+
+
+def training_vectors(forward_path: str, iterations: int = 2, seed: int = 77,
+                     noises: dict | None = None) -> dict:
+    """What the training-vectors format holds for ``iterations`` iterations of
+    :meth:`AttnGAN.train_step` from a forward file's weights and inputs, in
+    float64 (as TRAINING.md): iteration 0 with the forward file's noise, later
+    ones with fresh noise (stored under ``train/K/in/``; ``noises``: given
+    ``{K: (noise, ca_eps)}`` instead, e.g. another file's); discriminator
+    gradients and states of iteration 0 only, as the shared file."""
+    import hashlib
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        data, cfg, model = _loaded_model(forward_path)
+        for net in [model.text_encoder, model.image_encoder, model.generator,
+                    *model.discriminators]:
+            net.double()
+        model.average = [p.detach().clone() for p in model.generator.parameters()]
+        model.g_optimizer = torch.optim.Adam(model.generator.parameters(), 2e-4,
+                                             betas=(0.5, 0.999))
+        model.d_optimizers = [torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+                              for d in model.discriminators]
+        images = [torch.from_numpy(np.array(data[f"in/real_imgs/{i}"])).double()
+                  for i in range(cfg["branch_num"])]
+        captions = torch.from_numpy(np.array(data["in/captions"])).long()
+        lengths = torch.from_numpy(np.array(data["in/cap_lens"])).long()
+        class_ids = np.array(data["in/class_ids"])
+        rng = np.random.default_rng(seed)
+        out = {"config_json": np.array(json.dumps({**cfg, "train_iterations": iterations,
+                                                   "train_seed": seed,
+                                                   "precision": "float64"})),
+               "forward_file": np.array(forward_path.rsplit("/", 1)[-1]),
+               "forward_file_sha256": np.array(hashlib.sha256(
+                   open(forward_path, "rb").read()).hexdigest())}
+        for k in range(iterations):
+            if k == 0:
+                noise, eps = np.array(data["in/noise"]), np.array(data["in/ca_eps"])
+            elif noises and k in noises:
+                noise, eps = (np.asarray(x, np.float32) for x in noises[k])
+                out[f"train/{k}/in/noise"], out[f"train/{k}/in/ca_eps"] = noise, eps
+            else:
+                noise = rng.normal(size=(len(lengths), cfg["z_dim"])).astype(np.float32)
+                eps = rng.normal(size=(len(lengths), cfg["condition_dim"])).astype(np.float32)
+                out[f"train/{k}/in/noise"], out[f"train/{k}/in/ca_eps"] = noise, eps
+            record: dict = {}
+            model.train_step(images, captions, lengths, class_ids,
+                             torch.from_numpy(noise).double(), torch.from_numpy(eps).double(),
+                             record=record)
+            for key, value in record.items():
+                if k > 0 and ("netD" in key):
+                    continue
+                out[f"train/{k}/{key}"] = value
+        return out
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def write_training_file(forward_path: str, path: str, iterations: int = 2,
+                        seed: int = 77) -> None:
+    """Writes :func:`training_vectors` of ``forward_path`` to ``path`` (``.npz``)."""
+    np.savez_compressed(path, **training_vectors(forward_path, iterations, seed))
 
 
 # ---------------------------------------------------------------------------
@@ -553,12 +729,9 @@ def _load(module: nn.Module, data, name: str) -> None:
     module.load_state_dict(state, strict=True)
 
 
-def verify(path: str, tolerance: float = 1e-4) -> int:
-    """Loads a reference-vectors file's weights, compares outputs; returns the number checked.
-
-    Raises AssertionError naming the first output that differs by more than
-    ``tolerance · (1 + max|ref|)``.
-    """
+def _loaded_model(path: str):
+    """``(data, cfg, model)``: a reference-vectors file, its config and the port's
+    :class:`AttnGAN` with its weights (in the default dtype)."""
     data = np.load(path)
     cfg = json.loads(str(data["config_json"]))
     model = AttnGAN(cfg)
@@ -567,6 +740,17 @@ def verify(path: str, tolerance: float = 1e-4) -> int:
     _load(model.generator, data, "netG")
     for i, net in enumerate(model.discriminators):
         _load(net, data, f"netD{i}")
+    return data, cfg, model
+
+
+def verify(path: str, tolerance: float = 1e-4) -> int:
+    """Loads a reference-vectors file's weights, compares outputs; returns the number checked.
+
+    Raises AssertionError naming the first output that differs by more than
+    ``tolerance · (1 + max|ref|)``.
+    """
+    data, cfg, model = _loaded_model(path)
+    for net in model.discriminators:
         net.eval()
     model.generator.eval()
     checked = 0

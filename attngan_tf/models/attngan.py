@@ -46,16 +46,21 @@ from .image_encoder import ImageEncoder
 from .saving import read_model_directory, write_model_directory
 from .text_encoder import TextEncoder
 
-__all__ = ["AttnGAN", "default_gan_optimizer", "save_attngan", "load_attngan"]
+__all__ = ["AttnGAN", "default_gan_optimizer", "ema_decay_at", "save_attngan", "load_attngan"]
 
 
-def default_gan_optimizer(name: str | None = None) -> keras.optimizers.Optimizer:
-    """The reference's optimizer for G and each D: Adam(2e-4, betas (0.5, 0.999)).
+def default_gan_optimizer(name: str | None = None,
+                          learning_rate: float = 2e-4) -> keras.optimizers.Optimizer:
+    """The reference's optimizer for G and each D: ``torch.optim.Adam(2e-4, betas
+    (0.5, 0.999), eps 1e-8)``.
 
     A :class:`~attngan_tf.optimizers.FusedAdam` (Keras' Adam, updated in place
-    by one TF kernel per variable, which keeps a step's peak memory down).
+    by one TF kernel per variable, which keeps a step's peak memory down) with
+    ``torch_epsilon=True``: torch's placement of epsilon, so training follows
+    the reference trainer update for update (``attngan parity FILE_train.npz``).
     """
-    return FusedAdam(2e-4, beta_1=0.5, beta_2=0.999, epsilon=1e-8, name=name)
+    return FusedAdam(learning_rate, beta_1=0.5, beta_2=0.999, epsilon=1e-8,
+                     torch_epsilon=True, name=name)
 
 
 def _multi_worker() -> bool:
@@ -80,6 +85,12 @@ class AttnGAN(ConfigModel):
     Args:
         config: :class:`AttnGANConfig`.
         ema_decay: decay of the generator's weight average (the reference's 0.999).
+        ema_warmup: warm the average up, decay ``min(ema_decay, (1 + t) / (10 + t))``
+            at generator update ``t = 0, 1, …`` (:func:`ema_decay_at`), so
+            that after a short run it is not still mostly the initial
+            weights (0.999 keeps 0.999^N of them after N steps: 76 % after
+            280). Off by default: the reference's plain average, which the
+            parity checks use.
         seed: seed of the noise drawn in ``train_step`` (z and the conditioning
             augmentation's noise, stateless draws keyed by seed, step and replica;
             None counts as 0, so training noise is reproducible by default) and
@@ -105,11 +116,12 @@ class AttnGAN(ConfigModel):
     config_class = AttnGANConfig
 
     def __init__(self, config: AttnGANConfig, ema_decay: float = 0.999, seed: int | None = None,
-                 **kwargs):
+                 ema_warmup: bool = False, **kwargs):
         super().__init__(config, **kwargs)
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay: must be in [0, 1), got {ema_decay!r}")
         self.ema_decay = float(ema_decay)
+        self.ema_warmup = bool(ema_warmup)
         self.seed = seed
         cfg = self.config
         self.text_encoder = TextEncoder(cfg.text, name="text_encoder")
@@ -181,7 +193,7 @@ class AttnGAN(ConfigModel):
         """``(words_emb [B, T, D], sent_emb [B, D], word_mask [B, T])``, inference mode."""
         words_emb, sent_emb = self.text_encoder(captions, lengths, training=False)
         steps = ops.shape(captions)[1]
-        word_mask = ops.arange(steps)[None, :] < ops.cast(lengths, "int32")[:, None]
+        word_mask = ops.arange(steps, dtype="int32")[None, :] < ops.cast(lengths, "int32")[:, None]
         return ops.stop_gradient(words_emb), ops.stop_gradient(sent_emb), word_mask
 
     def _noise(self, batch, key, dim, batch_size):
@@ -260,7 +272,10 @@ class AttnGAN(ConfigModel):
     def metrics(self):
         return list(self.trackers.values())
 
-    def _discriminator_step(self, stage, real, fake, sent_emb, replicas):
+    def _discriminator_step(self, stage, real, fake, sent_emb, replicas, keep=False):
+        """Updates ``D_stage``; returns ``(loss, gradients)``, the gradients (one per
+        trainable variable, of the loss before division by the replicas) only
+        with ``keep`` (else None)."""
         discriminator = self.discriminators[stage]
         optimizer = self.d_optimizers[stage]
         size = ops.shape(real)[0]
@@ -281,17 +296,20 @@ class AttnGAN(ConfigModel):
             scaled = optimizer.scale_loss(loss / replicas)
         if not _applies_by_piece(optimizer, replicas):
             variables = discriminator.trainable_variables
-            optimizer.apply(_together(tape.gradient(scaled, variables)), variables)
-            return loss
+            grads = _together(tape.gradient(scaled, variables))
+            optimizer.apply(grads, variables)
+            return loss, (_unscaled(optimizer, grads, replicas) if keep else None)
         # The backward pass a piece at a time from the output side (heads,
         # then each block on ≤ 8 px inputs: the largest kernels, 128 + 72 MB
         # at 256 px), each piece's gradients applied, and freed, before the
         # pieces below run theirs. Every application at the same optimizer
         # step; one step counted.
-        target, upstream = scaled, None
+        target, upstream, kept = scaled, None, {}
         for piece, piece_input in discriminator.backward_segments(out):
             sources = piece + ([] if piece_input is None else [piece_input])
             grads = _together(tape.gradient(target, sources, output_gradients=upstream))
+            if keep:
+                kept.update((id(v), g) for v, g in zip(piece, grads))
             if piece:  # apply() of nothing returns without counting a step
                 optimizer.apply(grads[:len(piece)], piece)
                 optimizer.iterations.assign_sub(1)
@@ -299,7 +317,10 @@ class AttnGAN(ConfigModel):
                 target = piece_input
                 (upstream,) = _after_updates(piece, grads[-1])
         optimizer.iterations.assign_add(1)
-        return loss
+        if not keep:
+            return loss, None
+        grads = [kept[id(v)] for v in discriminator.trainable_variables]
+        return loss, _unscaled(optimizer, grads, replicas)
 
     def _sync_batch_statistics(self):
         """Averages BatchNorm moving statistics over replicas (no-op on one replica).
@@ -324,13 +345,18 @@ class AttnGAN(ConfigModel):
 
     def _update_ema(self):
         decay = self.ema_decay
+        if self.ema_warmup:
+            # The generator update just applied was number iterations - 1.
+            step = ops.cast(self.g_optimizer.iterations, "float32") - 1.0
+            decay = ema_decay_at(step, self.ema_decay)
         pairs = [(average.value, value.value, value.trainable)
                  for average, value in zip(self.ema_generator.weights, self.generator.weights)]
 
         def update(average, value, trainable):
             if trainable:
-                return average.assign(decay * average + (1.0 - decay) * tf.cast(value,
-                                                                                average.dtype))
+                rate = tf.cast(decay, average.dtype)
+                return average.assign(rate * average + (1.0 - rate) * tf.cast(value,
+                                                                              average.dtype))
             return average.assign(value)  # BatchNorm statistics: the current ones, as the reference
 
         if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
@@ -345,6 +371,35 @@ class AttnGAN(ConfigModel):
         tf.distribute.get_replica_context().merge_call(merged)
 
     def train_step(self, batch):
+        values, _ = self._train_iteration(batch, keep=False)
+        for name, tracker in self.trackers.items():
+            tracker.update_state(values[name])
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if _multi_worker():
+            # Keras reduces per-replica logs along axis 0 across workers, which a
+            # scalar lacks (tensorflow/tensorflow#72388): hand them over as [1].
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
+
+    def train_step_with_gradients(self, batch) -> tuple[dict, dict]:
+        """One training iteration, as :meth:`train_step` (every update is made),
+        that also returns what it computed: ``(values, gradients)``.
+
+        ``values``: this step's losses (``d_loss{i}``, ``g_loss`` = the
+        generator's total incl. KL, ``g_adversarial``, ``g_loss{i}``,
+        ``kl_loss``, ``words_loss0/1``, ``sent_loss0/1`` before λ, and their
+        sums ``words_loss``/``sent_loss``) and ``fake_images`` (a tuple, one
+        ``[B, S, S, 3]`` per stage). ``gradients``: ``{"generator": [...],
+        "discriminator{i}": [...]}``, one gradient per trainable variable of
+        that network (its ``trainable_variables`` order) of the replica's
+        loss, the gradients the optimizers were given (before loss scaling and
+        the division by the number of replicas). The metrics are not updated.
+        For the training-parity check (:mod:`attngan_tf.tools.training_parity`)
+        and numerical debugging; same code path as ``fit``.
+        """
+        return self._train_iteration(batch, keep=True)
+
+    def _train_iteration(self, batch, keep: bool):
         images = batch["images"]
         images = tuple(images) if isinstance(images, (tuple, list)) else (images,)
         if len(images) != self.stages:
@@ -358,6 +413,7 @@ class AttnGAN(ConfigModel):
         ca_noise = self._train_noise(batch, "ca_noise", cfg.condition_dim, size, salt=1)
 
         g_vars = self.generator.trainable_variables
+        gradients = {}
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch([v.value for v in g_vars])
             generated = self.generator(noise, sent_emb, words_emb, word_mask, ca_noise,
@@ -371,7 +427,11 @@ class AttnGAN(ConfigModel):
                     # and holds all their activations at once.
                     real, fake = _after(self.discriminators[:i], images[i],
                                         ops.stop_gradient(fakes[i]))
-                    d_losses.append(self._discriminator_step(i, real, fake, sent_emb, replicas))
+                    loss, grads = self._discriminator_step(i, real, fake, sent_emb, replicas,
+                                                           keep=keep)
+                    d_losses.append(loss)
+                    if keep:
+                        gradients[f"discriminator{i}"] = grads
             fakes = _after(self.discriminators, *fakes)
             fake_outputs = [d(fake, sent_emb, training=True)
                             for d, fake in zip(self.discriminators, fakes)]
@@ -381,7 +441,10 @@ class AttnGAN(ConfigModel):
             kl = losses.kl_loss(generated["mu"], generated["logvar"])
             total = g["total"] + kl
             scaled = self.g_optimizer.scale_loss(total / replicas)
-        self.g_optimizer.apply(_together(tape.gradient(scaled, g_vars)), g_vars)
+        g_grads = _together(tape.gradient(scaled, g_vars))
+        self.g_optimizer.apply(g_grads, g_vars)
+        if keep:
+            gradients["generator"] = _unscaled(self.g_optimizer, g_grads, replicas)
         self._sync_batch_statistics()
         self._update_ema()
 
@@ -390,14 +453,11 @@ class AttnGAN(ConfigModel):
                        "words_loss": g["words_loss0"] + g["words_loss1"],
                        "sent_loss": g["sent_loss0"] + g["sent_loss1"]})
         values.update({f"g_loss{i}": loss for i, loss in enumerate(g["stage_losses"])})
-        for name, tracker in self.trackers.items():
-            tracker.update_state(values[name])
-        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
-        if _multi_worker():
-            # Keras reduces per-replica logs along axis 0 across workers, which a
-            # scalar lacks (tensorflow/tensorflow#72388): hand them over as [1].
-            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
+        if keep:
+            values.update({name: g[name] for name in ("words_loss0", "words_loss1",
+                                                      "sent_loss0", "sent_loss1")})
+            values["fake_images"] = tuple(generated["images"])
+        return values, gradients
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         """Keras hook run by ``fit`` under a strategy; here a plain :meth:`build`.
@@ -421,7 +481,16 @@ class AttnGAN(ConfigModel):
                         "attngan evaluate / attngan_tf.metrics (R-precision, IS, FID)")
 
     def get_config(self):
-        return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed}
+        return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed,
+                "ema_warmup": self.ema_warmup}
+
+
+def ema_decay_at(step, decay: float = 0.999):
+    """Warm-up decay of the weight average at update ``step`` (0-based):
+    ``min(decay, (1 + step) / (10 + step))`` -- 0.1 at the first update, 0.5 at
+    step 8, ``decay`` from step ``(10·decay − 1) / (1 − decay)`` on (8,989 for
+    0.999). ``step``: a number or a float tensor."""
+    return ops.minimum(decay, (1.0 + step) / (10.0 + step))
 
 
 def _applies_by_piece(optimizer, replicas: int) -> bool:
@@ -436,6 +505,14 @@ def _applies_by_piece(optimizer, replicas: int) -> bool:
             and not getattr(optimizer, "use_ema", False)
             and not getattr(optimizer, "gradient_accumulation_steps", None)
             and getattr(optimizer, "global_clipnorm", None) is None)
+
+
+def _unscaled(optimizer, gradients, replicas: int) -> list:
+    """``gradients`` of ``scale_loss(loss / replicas)`` → gradients of ``loss``."""
+    scale = getattr(optimizer, "dynamic_scale", None) if isinstance(
+        optimizer, keras.optimizers.LossScaleOptimizer) else None
+    factor = replicas if scale is None else ops.cast(replicas, "float32") / scale
+    return [None if g is None else g * ops.cast(factor, g.dtype) for g in gradients]
 
 
 def _held_until(dependencies, tensors) -> list:

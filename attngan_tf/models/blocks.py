@@ -47,11 +47,80 @@ class TallOrthogonal(keras.initializers.Orthogonal):
         return ops.cast(self.gain * ops.reshape(q, shape), dtype or "float32")
 
 
-def update_moving_statistics(bn: keras.layers.BatchNormalization, mean, variance) -> None:
-    """One moving-average step of ``bn``'s statistics with batch ``mean`` and
-    ``variance`` (``[C]``), as ``keras.layers.BatchNormalization`` does in training."""
-    for moving, value in ((bn.moving_mean, mean), (bn.moving_variance, variance)):
-        moving.assign(ops.cast(moving, value.dtype) * bn.momentum + value * (1.0 - bn.momentum))
+def statistics_dtype(dtype, shape=None) -> str:
+    """The dtype BatchNorm statistics are computed in for inputs of ``dtype``.
+
+    float64 for float64 inputs; float32 for float16/bfloat16/float32 inputs,
+    except a BatchNorm over the batch alone (``shape`` ``[B, C]``, the
+    generator's first stage): its statistics come from a handful of values
+    per channel, and the written-out gradient ``dz − mean(dz) − x̂·mean(dz·x̂)``
+    cancels almost completely (at batch 3 it is a projection onto one
+    direction), so float32 loses most of its digits there. Those tensors are
+    ``[B, C]``, tiny, and computed in float64 (TRAINING.md's float32 bound on
+    the generator gradient depends on it: ``tests/tools/test_training_parity.py``).
+    """
+    name = keras.backend.standardize_dtype(dtype)
+    if name == "float64" or (shape is not None and len(shape) == 2):
+        return "float64"
+    return "float32"
+
+
+def update_moving_statistics(bn: keras.layers.BatchNormalization, mean, variance,
+                             count) -> None:
+    """One moving-average step of ``bn``'s statistics with a batch's ``mean``
+    and biased ``variance`` (``[C]``) over ``count`` values per channel.
+
+    As ``torch.nn.BatchNorm2d`` (the reference): the moving variance moves
+    towards the *unbiased* batch variance ``variance · n / (n − 1)``
+    (``keras.layers.BatchNormalization`` uses the biased one); normalisation
+    itself uses the biased variance in both.
+    """
+    count = ops.cast(count, variance.dtype)
+    unbiased = variance * count / ops.maximum(count - 1.0, 1.0)
+    for moving, value in ((bn.moving_mean, mean), (bn.moving_variance, unbiased)):
+        moving.assign(ops.cast(ops.cast(moving, value.dtype) * bn.momentum
+                               + value * (1.0 - bn.momentum), moving.dtype))
+
+
+def _per_channel_count(x, groups: int):
+    """Values per channel in each of ``groups`` equal batches of ``x [G·B, ..., C]``."""
+    shape = ops.shape(x)
+    count = shape[0] // groups
+    for dim in shape[1:-1]:
+        count = count * dim
+    return count
+
+
+def batch_statistics_norm(bn: keras.layers.BatchNormalization, inputs, groups: int = 1):
+    """``bn`` in training mode on ``inputs [G·B, ..., C]`` (channels last), written out.
+
+    Each of the ``groups`` equal batches along axis 0 is normalised with its
+    own mean and biased variance, and the moving statistics are updated once
+    per group, in order, with :func:`update_moving_statistics` (the reference's
+    unbiased running variance). Statistics in :func:`statistics_dtype`; the
+    result in the layer's compute dtype. Equals
+    ``keras.layers.BatchNormalization(training=True)`` in its output (test:
+    ``tests/models/test_blocks.py``).
+    """
+    if inputs.shape[0] is not None and inputs.shape[0] % groups:
+        raise ValueError(f"BatchNorm: a batch of {inputs.shape[0]} does not split into "
+                         f"{groups} equal groups")
+    dtype = statistics_dtype(inputs.dtype, inputs.shape)
+    x = ops.cast(inputs, dtype)
+    shape = ops.shape(x)
+    grouped = ops.reshape(x, (groups, -1, *x.shape[1:]))
+    mean, variance = ops.moments(grouped, axes=list(range(1, len(grouped.shape) - 1)),
+                                 keepdims=True)  # [G, 1, ..., 1, C]
+    channels = x.shape[-1]
+    count = _per_channel_count(x, groups)
+    for g in range(groups):
+        update_moving_statistics(bn, ops.reshape(mean[g], (channels,)),
+                                 ops.reshape(variance[g], (channels,)), count)
+    outputs = ops.batch_normalization(
+        grouped, mean, variance, axis=-1, epsilon=bn.epsilon,
+        offset=ops.cast(bn.beta, dtype) if bn.center else None,
+        scale=ops.cast(bn.gamma, dtype) if bn.scale else None)
+    return ops.cast(ops.reshape(outputs, shape), bn.compute_dtype)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -63,11 +132,17 @@ class GroupedBatchNormalization(keras.layers.BatchNormalization):
     each is normalised with its own batch statistics and the moving
     statistics are updated once per group, in order -- the same results as G
     separate calls, while the layers around it (convolutions) run once on the
-    whole batch. Otherwise it is the Keras layer.
+    whole batch. Training mode is :func:`batch_statistics_norm` (the
+    reference's unbiased running variance; also for ``groups=1``, except with
+    a mask, renorm, synchronized statistics or an axis other than the last,
+    which are the Keras layer); inference is the Keras layer.
     """
 
     def call(self, inputs, training=None, mask=None, groups: int = 1):
-        if groups == 1 or not (training and self.trainable):
+        if not (training and self.trainable):
+            return super().call(inputs, training=training, mask=mask)
+        if groups == 1 and (mask is not None or self.renorm or self.synchronized
+                            or self.axis not in (-1, len(inputs.shape) - 1)):
             return super().call(inputs, training=training, mask=mask)
         unsupported = [name for name, used in (("mask", mask is not None), ("renorm", self.renorm),
                                                ("synchronized", self.synchronized)) if used]
@@ -76,27 +151,13 @@ class GroupedBatchNormalization(keras.layers.BatchNormalization):
                              f"with groups > 1")
         if self.axis not in (-1, len(inputs.shape) - 1):
             raise ValueError("GroupedBatchNormalization: groups > 1 needs axis=-1")
-        if None in inputs.shape[1:]:
+        if groups > 1 and None in inputs.shape[1:]:
             raise ValueError(f"GroupedBatchNormalization: groups > 1 needs known non-batch "
                              f"dimensions, got {inputs.shape}")
         if inputs.shape[0] is not None and inputs.shape[0] % groups:
             raise ValueError(f"GroupedBatchNormalization: a batch of {inputs.shape[0]} does not "
                              f"split into {groups} equal groups")
-        dtype = "float32" if inputs.dtype in ("float16", "bfloat16") else inputs.dtype
-        x = ops.cast(inputs, dtype)
-        shape = ops.shape(x)
-        grouped = ops.reshape(x, (groups, -1, *x.shape[1:]))
-        mean, variance = ops.moments(grouped, axes=list(range(1, len(grouped.shape) - 1)),
-                                     keepdims=True)  # [G, 1, ..., 1, C]
-        channels = x.shape[-1]
-        for g in range(groups):
-            update_moving_statistics(self, ops.reshape(mean[g], (channels,)),
-                                     ops.reshape(variance[g], (channels,)))
-        outputs = ops.batch_normalization(
-            grouped, mean, variance, axis=-1, epsilon=self.epsilon,
-            offset=ops.cast(self.beta, dtype) if self.center else None,
-            scale=ops.cast(self.gamma, dtype) if self.scale else None)
-        return ops.cast(ops.reshape(outputs, shape), self.compute_dtype)
+        return batch_statistics_norm(self, inputs, groups)
 
 
 def batch_norm(name: str, grouped: bool = False) -> keras.layers.BatchNormalization:
@@ -171,11 +232,26 @@ LEAK = 0.2
 _ACTIVATIONS = ("linear", "glu", "leaky_relu")
 
 
+def leaky_relu(x):
+    """LeakyReLU with slope :data:`LEAK`: ``x`` where ``x > 0``, else ``LEAK · x``.
+
+    TensorFlow's ``LeakyRelu`` op holds its slope as a float32 attribute
+    (``0.2f`` = 0.20000000298…), which is exact for float32 and lower
+    precisions but a 1.5e-8 relative error on float64 inputs; float64 inputs
+    therefore take the written-out ``where`` form (same gradient: 1 for
+    ``x > 0``, ``LEAK`` otherwise, as torch's). Proven by
+    ``tests/models/test_blocks.py::test_leaky_relu_float64_exact``.
+    """
+    if keras.backend.standardize_dtype(x.dtype) == "float64":
+        return tf.where(x > 0, x, x * tf.constant(LEAK, tf.float64))
+    return tf.nn.leaky_relu(x, LEAK)
+
+
 def _activate(z, activation: str):
     if activation == "glu":
         return glu(z)
     if activation == "leaky_relu":
-        return tf.nn.leaky_relu(z, LEAK)
+        return leaky_relu(z)
     return z
 
 
@@ -185,31 +261,32 @@ def _activation_gradient(z, dy, activation: str):
         gate = tf.sigmoid(b)
         return tf.concat([dy * gate, dy * a * gate * (1.0 - gate)], axis=-1)
     if activation == "leaky_relu":
-        return tf.where(z > 0, dy, dy * LEAK)
+        return tf.where(z > 0, dy, dy * tf.constant(LEAK, dy.dtype))
     return dy
 
 
 _FUSED_CACHE: dict = {}
 
 
-def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dtype):
+def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dtype, stat):
     """XLA-compiled forward and backward of BatchNorm (batch statistics) + activation.
 
     One pair per input shape (so no function retraces). ``x [G, M, C]`` holds
     G groups of M values per channel, each normalised with its own mean and
-    (biased) variance, in float32 whatever ``x``'s dtype.
+    (biased) variance, computed in ``stat`` (:func:`statistics_dtype`).
     """
-    key = (activation, epsilon, out_dtype, tuple(shape), dtype)
+    key = (activation, epsilon, out_dtype, tuple(shape), dtype, stat)
     if key in _FUSED_CACHE:
         return _FUSED_CACHE[key]
+    stat = tf.as_dtype(stat)
 
     def normalise(x, mean, variance):
-        return (tf.cast(x, tf.float32) - mean[:, None]) * tf.math.rsqrt(variance + epsilon)[:, None]
+        return (tf.cast(x, stat) - mean[:, None]) * tf.math.rsqrt(variance + epsilon)[:, None]
 
     def forward(x, gamma, beta):
-        x32 = tf.cast(x, tf.float32)
-        mean = tf.reduce_mean(x32, axis=1)
-        variance = tf.reduce_mean(tf.math.squared_difference(x32, mean[:, None]), axis=1)
+        xs = tf.cast(x, stat)
+        mean = tf.reduce_mean(xs, axis=1)
+        variance = tf.reduce_mean(tf.math.squared_difference(xs, mean[:, None]), axis=1)
         z = normalise(x, mean, variance) * gamma + beta
         return tf.cast(_activate(z, activation), out_dtype), mean, variance
 
@@ -218,10 +295,10 @@ def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dty
         # keeping them; the batch statistics' own gradient is folded in:
         # dx = γ/σ · (dz − mean(dz) − x̂ · mean(dz · x̂)).
         x_hat = normalise(x, mean, variance)
-        dz = _activation_gradient(x_hat * gamma + beta, tf.cast(dy, tf.float32), activation)
+        dz = _activation_gradient(x_hat * gamma + beta, tf.cast(dy, stat), activation)
         d_beta = tf.reduce_sum(dz, axis=1)  # [G, C]
         d_gamma = tf.reduce_sum(dz * x_hat, axis=1)
-        count = tf.cast(tf.shape(x)[1], tf.float32)
+        count = tf.cast(tf.shape(x)[1], stat)
         dx = (gamma * tf.math.rsqrt(variance + epsilon))[:, None] * (
             dz - (d_beta[:, None] + x_hat * d_gamma[:, None]) / count)
         return tf.cast(dx, x.dtype), tf.reduce_sum(d_gamma, 0), tf.reduce_sum(d_beta, 0)
@@ -235,7 +312,7 @@ def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dty
 def _fused_batch_norm_act(x, gamma, beta, *, epsilon, activation, out_dtype):
     """``[G, M, C]`` → (activation output ``[G, M, C']``, mean ``[G, C]``, variance ``[G, C]``)."""
     forward, backward = _fused_functions(activation, float(epsilon), out_dtype,
-                                         x.shape, x.dtype.name)
+                                         x.shape, x.dtype.name, gamma.dtype.name)
 
     @tf.custom_gradient
     def run(x, gamma, beta):
@@ -259,17 +336,20 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
     :class:`GroupedBatchNormalization` (``x`` holds that many equal batches
     along axis 0, each normalised with its own statistics).
 
-    In training (batch statistics; moving statistics updated as Keras' layer
-    does, once per group) normalisation and activation run as one
-    XLA-compiled function whose gradient is written out: a few passes over
-    ``x`` instead of a dozen element-wise ops and their gradients, and it
-    recomputes the normalised values from ``x`` instead of holding them. The
-    same numbers as the layer then the activation, up to float32 rounding;
-    under a mixed-precision policy the activation is computed in float32
-    before the cast to the compute dtype (the layer casts first). Otherwise
-    (inference, a frozen layer, no scale or centre, renorm, synchronized
-    statistics, an axis other than the last, unknown non-batch dimensions) it
-    is the layer followed by the activation.
+    In training (batch statistics; moving statistics updated once per group
+    by :func:`update_moving_statistics`, the reference's unbiased running
+    variance) normalisation and activation run as one XLA-compiled function
+    whose gradient is written out: a few passes over ``x`` instead of a dozen
+    element-wise ops and their gradients, and it recomputes the normalised
+    values from ``x`` instead of holding them. The same numbers as
+    :func:`batch_statistics_norm` then the activation, up to rounding
+    (``tests/models/test_blocks.py``); under a mixed-precision policy the
+    activation is computed in float32 before the cast to the compute dtype
+    (the layer casts first). Without the fused path (no scale or centre,
+    renorm, synchronized statistics, an axis other than the last, unknown
+    non-batch dimensions) training mode is :func:`batch_statistics_norm`, or
+    the Keras layer where that does not apply; inference and a frozen layer
+    are the layer (moving statistics) followed by the activation.
 
     Args:
         x: ``[B, ..., C]``.
@@ -279,11 +359,14 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
     if activation not in _ACTIVATIONS:
         raise ValueError(f"batch_norm_act: activation must be one of {_ACTIVATIONS}, "
                          f"got {activation!r}")
-    fused = (training and bn.trainable and bn.scale and bn.center and not bn.renorm
-             and not bn.synchronized and bn.axis in (-1, len(x.shape) - 1)
-             and None not in x.shape[1:])
+    batch_mode = training and bn.trainable
+    last_axis = bn.axis in (-1, len(x.shape) - 1)
+    fused = (batch_mode and bn.scale and bn.center and not bn.renorm
+             and not bn.synchronized and last_axis and None not in x.shape[1:])
     if not fused:
-        if groups != 1:
+        if batch_mode and last_axis and not bn.renorm and not bn.synchronized:
+            y = batch_statistics_norm(bn, x, groups)
+        elif groups != 1:
             y = bn(x, training=training, groups=groups)
         else:
             y = bn(x, training=training)
@@ -292,14 +375,16 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
         raise ValueError(f"batch_norm_act: a batch of {x.shape[0]} does not split into "
                          f"{groups} equal groups")
     channels = x.shape[-1]
+    stat = statistics_dtype(x.dtype, x.shape)
     # Through [G, B/G, ...] first, so a batch that does not split fails at run time too.
     grouped = tf.reshape(tf.reshape(x, (groups, -1, *x.shape[1:])), (groups, -1, channels))
     y, mean, variance = _fused_batch_norm_act(
-        grouped, ops.cast(bn.gamma, "float32"),
-        ops.cast(bn.beta, "float32"), epsilon=bn.epsilon, activation=activation,
+        grouped, ops.cast(bn.gamma, stat),
+        ops.cast(bn.beta, stat), epsilon=bn.epsilon, activation=activation,
         out_dtype=bn.compute_dtype)
+    count = tf.shape(grouped)[1]
     for g in range(groups):
-        update_moving_statistics(bn, mean[g], variance[g])
+        update_moving_statistics(bn, mean[g], variance[g], count)
     out_channels = channels // 2 if activation == "glu" else channels
     return tf.reshape(y, tf.concat([tf.shape(x)[:-1], [out_channels]], 0))
 

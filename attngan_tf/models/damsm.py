@@ -29,6 +29,7 @@ from keras import ops
 
 from .. import losses
 from ..config import AttnGANConfig
+from ..optimizers import FusedAdam
 from ..text.vocabulary import Vocabulary
 from .blocks import PACKAGE, ConfigModel
 from .image_encoder import ImageEncoder
@@ -123,7 +124,9 @@ class DAMSM(ConfigModel):
         """Configures training; every default is the reference's.
 
         Args:
-            optimizer: default ``Adam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8)``.
+            optimizer: default ``Adam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8)``
+                with torch's placement of epsilon (the reference's ``torch.optim.Adam``;
+                :class:`~attngan_tf.optimizers.FusedAdam` with ``torch_epsilon``).
             text_grad_clip: global-norm clip of the text encoder's gradients (None: off).
             lr_decay: per-epoch learning-rate factor applied by ``fit`` from the
                 optimizer's learning rate at compile time (None: off; ignored when
@@ -131,7 +134,8 @@ class DAMSM(ConfigModel):
             lr_floor: the decay stops at ``lr_floor`` × the initial learning rate.
         """
         if optimizer is None:
-            optimizer = keras.optimizers.Adam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8)
+            optimizer = FusedAdam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8,
+                                  torch_epsilon=True)
         self.text_grad_clip = text_grad_clip
         self.lr_decay = lr_decay
         self.lr_floor = lr_floor

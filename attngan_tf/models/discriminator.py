@@ -9,8 +9,8 @@ import tensorflow as tf
 from keras import ops
 
 from ..config import DiscriminatorConfig
-from .blocks import (LEAK, PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm,
-                     batch_norm_act, conv, conv_by_matmul)
+from .blocks import (PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm,
+                     batch_norm_act, conv, conv_by_matmul, leaky_relu)
 from .checks import check_batch, check_last_dim, check_rank
 
 #: Blocks on inputs at most this large (height) compute their convolution as a
@@ -57,7 +57,7 @@ class ConvBlock(keras.layers.Layer):
         if self.bn is not None:
             return batch_norm_act(self.bn, x, training=training, activation="leaky_relu",
                                   groups=groups)
-        return ops.leaky_relu(x, LEAK)
+        return leaky_relu(x)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,

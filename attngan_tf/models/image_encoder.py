@@ -6,6 +6,7 @@ import logging
 import os
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -36,12 +37,34 @@ def resize_bilinear(images, size: int, align_corners: bool):
     index ``dst·(in−1)/(out−1)``, torch ≤ 0.3 upsampling); False uses
     half-pixel centres (``tf.image.resize``, torch ≥ 0.4 default).
     """
+    if align_corners and images.dtype == tf.float64:
+        # ResizeBilinear computes (and returns) float32 whatever its input; in
+        # float64 (training parity, numerical debugging) the same interpolation
+        # as two matrix products, exact in float64.
+        rows = _align_corners_matrix(size, int(images.shape[1]))
+        cols = _align_corners_matrix(size, int(images.shape[2]))
+        return tf.einsum("oh,bhwc,pw->bopc", rows, images, cols)
     if align_corners:
         # The op behind the deprecated tf.compat.v1.image.resize_bilinear (which
         # logs a deprecation warning on first use); it has a registered gradient.
         return tf.raw_ops.ResizeBilinear(images=images, size=(size, size), align_corners=True,
                                          half_pixel_centers=False)
     return tf.image.resize(images, (size, size), method="bilinear")
+
+
+def _align_corners_matrix(out_size: int, in_size: int) -> tf.Tensor:
+    """``[out, in]`` float64 weights of 1-D linear interpolation with aligned corners
+    (source position ``dst·(in−1)/(out−1)``), the rows of :func:`resize_bilinear`."""
+    weights = np.zeros((out_size, in_size), np.float64)
+    scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    for dst in range(out_size):
+        src = dst * scale
+        low = min(int(np.floor(src)), in_size - 1)
+        high = min(low + 1, in_size - 1)
+        frac = src - low
+        weights[dst, low] += 1.0 - frac
+        weights[dst, high] += frac
+    return tf.constant(weights)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

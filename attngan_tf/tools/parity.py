@@ -4,6 +4,11 @@ Usage::
 
     python -m attngan_tf.tools.parity FILE.npz [--quiet] [--precision float32]
     attngan parity FILE.npz [--model DIR]
+    attngan parity FILE_train.npz [--forward FILE.npz] [--jit_compile] [--strategy mirrored]
+
+A training-vectors file (it names its ``forward_file``) is checked by
+:mod:`attngan_tf.tools.training_parity`: full training iterations against the
+original trainer.
 
 The file holds a config (``config_json``), the reference's weights
 (``state/<module>/<torch name>``), inputs (``in/*``) and outputs (``out/*``,
@@ -58,9 +63,10 @@ class KeyResult:
     tolerance: float
     passed: bool
     note: str = ""
+    skipped: bool = False  # not checked (the note says why)
 
     def line(self) -> str:
-        status = "PASS" if self.passed else "FAIL"
+        status = "SKIP" if self.skipped else ("PASS" if self.passed else "FAIL")
         err = "-" if np.isnan(self.max_abs_error) else f"{self.max_abs_error:.3e}"
         tol = "-" if np.isnan(self.tolerance) else f"{self.tolerance:.3e}"
         text = f"{self.key:<40s} max_abs_err={err:>10s} tol={tol:>10s} {status}"
@@ -438,6 +444,15 @@ def run(path: str, verbose: bool = True, precision: str = "float64",
     if not os.path.isfile(path):
         print(f"parity: no such file: {path}", file=sys.stderr)
         return 2
+    from .training_parity import is_training_file
+
+    if is_training_file(path):
+        from . import training_parity
+
+        if networks:
+            raise ValueError("parity: a training-vectors file is checked with the file's own "
+                             "weights (no --model)")
+        return training_parity.run(path, verbose=verbose, precision=precision)
     results = check_file(path, log=print if verbose else None, precision=precision,
                          networks=networks)
     failed = [r for r in results if not r.passed]

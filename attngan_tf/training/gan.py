@@ -40,7 +40,7 @@ logger = logging.getLogger("attngan_tf.training")
 
 
 def build_attngan(damsm_dir, preset: str | AttnGANConfig, *, seed: int | None = None,
-                  ema_decay: float = 0.999):
+                  ema_decay: float = 0.999, ema_warmup: bool = False):
     """``(model, vocabulary)``: an AttnGAN whose encoders come from a DAMSM export.
 
     The text and image encoder configurations are the DAMSM's; generator,
@@ -54,7 +54,7 @@ def build_attngan(damsm_dir, preset: str | AttnGANConfig, *, seed: int | None = 
                 f"preset {base.name!r}: embedding size {getattr(base, part).embedding_dim} "
                 f"differs from the DAMSM's {damsm.config.text.embedding_dim}")
     config = base.replace(text=damsm.config.text, image_encoder=damsm.config.image_encoder)
-    model = AttnGAN(config, seed=seed, ema_decay=ema_decay)
+    model = AttnGAN(config, seed=seed, ema_decay=ema_decay, ema_warmup=ema_warmup)
     model.build()
     model.load_encoders(damsm)
     model.set_vocabulary(vocabulary)

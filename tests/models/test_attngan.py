@@ -179,6 +179,29 @@ def test_ema_tracks_the_generator():
     assert not np.allclose(ema, raw)
 
 
+def test_ema_warmup_schedule_and_its_first_updates():
+    from attngan_tf.models.attngan import ema_decay_at
+
+    assert [float(ema_decay_at(t)) for t in (0, 8, 90)] == pytest.approx([0.1, 0.5, 0.91])
+    assert float(ema_decay_at(8989.0)) == pytest.approx(0.999)
+    assert float(ema_decay_at(20000.0)) == pytest.approx(0.999)
+    assert float(ema_decay_at(0.0, 0.05)) == pytest.approx(0.05)
+    cfg = small_config(1)
+    model = AttnGAN(cfg, seed=3, ema_warmup=True)
+    model.compile()
+    trainable = [i for i, v in enumerate(model.generator.weights) if v.trainable]
+    previous = [model.ema_generator.weights[i].numpy() for i in trainable]
+    for step, decay in enumerate((0.1, 2 / 11)):
+        model.train_step(make_batch(cfg, seed=step))
+        for k, i in enumerate(trainable):
+            expected = decay * previous[k] + (1 - decay) * model.generator.weights[i].numpy()
+            np.testing.assert_allclose(model.ema_generator.weights[i].numpy(), expected,
+                                       rtol=1e-5, atol=1e-7)
+        previous = [model.ema_generator.weights[i].numpy() for i in trainable]
+    assert AttnGAN.from_config(model.get_config()).ema_warmup is True
+    assert AttnGAN(cfg).ema_warmup is False  # the reference's plain average by default
+
+
 def test_compile_rejects_bad_optimizers():
     model = AttnGAN(small_config(2))
     with pytest.raises(ValueError, match="need 2"):
@@ -197,7 +220,8 @@ def test_defaults_are_the_references():
         assert isinstance(opt, keras.optimizers.Adam)
         assert float(opt.learning_rate) == pytest.approx(2e-4)
         assert (opt.beta_1, opt.beta_2) == (0.5, 0.999)
-    assert model.ema_decay == 0.999
+        assert opt.torch_epsilon  # torch.optim.Adam's placement of epsilon
+    assert model.ema_decay == 0.999 and not model.ema_warmup
 
 
 def test_save_load_and_config_roundtrip(tmp_path):

@@ -212,3 +212,50 @@ def test_batch_norm_act_under_bfloat16_and_bad_arguments():
                          input_signature=[tf.TensorSpec((None, 3, 3, 6), tf.float32)])
     with pytest.raises(tf.errors.InvalidArgumentError):
         uneven(x[:3])
+
+
+def test_leaky_relu_float64_exact():
+    import tensorflow as tf
+
+    from attngan_tf.models.blocks import leaky_relu
+
+    x = tf.constant(np.linspace(-3, 3, 13), tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = leaky_relu(x)
+    np.testing.assert_array_equal(y.numpy(), np.where(x.numpy() > 0, x.numpy(),
+                                                      0.2 * x.numpy()))
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(),
+                                  np.where(x.numpy() > 0, 1.0, 0.2))
+    # TensorFlow's own op is 1.5e-8 off in float64 (its slope is a float32 attribute).
+    assert np.max(np.abs(tf.nn.leaky_relu(x, 0.2).numpy() - y.numpy())) > 1e-9
+    x32 = tf.cast(x, tf.float32)
+    np.testing.assert_array_equal(leaky_relu(x32).numpy(), tf.nn.leaky_relu(x32, 0.2).numpy())
+
+
+@pytest.mark.parametrize("shape,groups", [((6, 3, 3, 4), 2), ((5, 4), 1)])
+def test_training_updates_moving_variance_with_the_unbiased_variance(shape, groups):
+    import keras
+
+    from attngan_tf.models.blocks import batch_norm, batch_norm_act
+
+    x = np.random.default_rng(2).normal(2.0, 3.0, size=shape).astype(np.float32)
+    bn = batch_norm("bn", grouped=True)
+    bn.build((None,) + shape[1:])
+    batch_norm_act(bn, keras.ops.convert_to_tensor(x), training=True, groups=groups)
+    moving_mean, moving_var = np.zeros(shape[-1]), np.ones(shape[-1])
+    for part in np.split(x.reshape(groups, -1, shape[-1]), groups):
+        values = part.reshape(-1, shape[-1])
+        moving_mean = 0.9 * moving_mean + 0.1 * values.mean(0)
+        moving_var = 0.9 * moving_var + 0.1 * values.var(0, ddof=1)  # torch: unbiased
+    np.testing.assert_allclose(bn.moving_mean.numpy(), moving_mean, rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), moving_var, rtol=1e-5)
+
+
+def test_statistics_dtype():
+    from attngan_tf.models.blocks import statistics_dtype
+
+    assert statistics_dtype("float64", (None, 4, 4, 8)) == "float64"
+    assert statistics_dtype("float32", (None, 4, 4, 8)) == "float32"
+    assert statistics_dtype("bfloat16", (None, 8)) == "float64"  # over the batch alone
+    assert statistics_dtype("float16") == "float32"
