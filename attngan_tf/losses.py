@@ -33,9 +33,11 @@ _EXCLUDED = -1e9
 
 
 def _f32(x):
-    """``x`` in float32, or float64 if it is float64 (float64 training, parity checks)."""
-    dtype = keras.backend.standardize_dtype(x.dtype) if hasattr(x, "dtype") else "float32"
-    return ops.cast(x, "float64" if dtype == "float64" else "float32")
+    """``x`` in float32, or in float64 under a float64 dtype policy (float64
+    training, parity checks): the losses' precision follows the policy, not
+    the inputs, so mixed float32/float64 inputs still meet in one dtype."""
+    policy = keras.config.dtype_policy().compute_dtype
+    return ops.cast(x, "float64" if policy == "float64" else "float32")
 
 
 def bce_with_logits(logits, label: float):

@@ -83,15 +83,21 @@ def test_discriminator_update_by_pieces_equals_one_update(monkeypatch):
         keras.utils.set_random_seed(0)  # same initial weights
         model = AttnGAN(cfg, seed=3)
         model.compile()
-        step = tf.function(lambda real, fake, sent: model._discriminator_step(2, real, fake,
-                                                                               sent, 1))
-        losses = [float(step(*batch)) for batch in batches]
+        step = tf.function(lambda real, fake, sent: model._discriminator_step(
+            2, real, fake, sent, 1, keep=True))
+        outs = [step(*batch) for batch in batches]
+        losses = [float(loss) for loss, _ in outs]
+        grads = [np.asarray(g) for _, gs in outs for g in gs]
         optimizer = model.d_optimizers[2]
         assert int(optimizer.iterations) == 2
         results.append((losses, snapshot(model.discriminators[2]),
-                        [np.array(v.numpy()) for v in optimizer.variables]))
-    (loss_a, weights_a, slots_a), (loss_b, weights_b, slots_b) = results
+                        [np.array(v.numpy()) for v in optimizer.variables], grads))
+    (loss_a, weights_a, slots_a, grads_a), (loss_b, weights_b, slots_b, grads_b) = results
     np.testing.assert_allclose(loss_a, loss_b, rtol=1e-5)
+    # The gradients kept (train_step_with_gradients) are the same either way.
+    assert len(grads_a) == len(grads_b) == 2 * len(model.discriminators[2].trainable_variables)
+    for a, b in zip(grads_a, grads_b):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert len(slots_a) == len(slots_b) > 2
     for a, b in zip(weights_a + slots_a, weights_b + slots_b):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
