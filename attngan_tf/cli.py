@@ -275,6 +275,8 @@ def _evaluate(args: list[str]) -> int:
         figure = value.get("mean", value.get("value"))
         spread = f" ± {value['std']:.3f}" if "std" in value else ""
         print(f"{name:<22s} {figure:.3f}{spread}")
+        if "bird_found" in value:
+            print(f"{'bird_found':<22s} {value['bird_found']:.3f}")
     print(f"report: {report['report']}")
     return 0
 

@@ -34,7 +34,7 @@ from .metrics import (FeatureStatistics, feature_statistics, frechet_distance,
                       named_attribute_accuracy, r_precision_from_features)
 from .models import load_attngan
 from .sampling import caption_noise
-from .synbirds.oracle import predict_batch
+from .synbirds.oracle import read_bird
 
 __all__ = ["EvalRun", "evaluate", "METRICS"]
 
@@ -120,7 +120,8 @@ def evaluate(run: EvalRun) -> dict:
     captions_per_image = model.config.text.captions_per_image
     cfg = model.config.generator
     raw = {example.key: example.captions for example in dataset.index.examples}
-    probabilities, pools, codes, sentences, sources, texts, predictions = ([] for _ in range(7))
+    probabilities, pools, codes, sentences, sources, texts, predictions, found = (
+        [] for _ in range(8))
     progress = keras.utils.Progbar(run.samples, verbose=run.verbose, unit_name="image")
     done, caption_index = 0, 0
     while done < run.samples:
@@ -147,7 +148,9 @@ def evaluate(run: EvalRun) -> dict:
                 index = caption_index % captions_per_image
                 texts += [raw[k.decode()][index % len(raw[k.decode()])]
                           for k in batch["keys"][:take].numpy()]
-                predictions += predict_batch(fake.numpy())
+                readings = [read_bird(image) for image in fake.numpy()]
+                predictions += [r[0] for r in readings]
+                found += [r[1] is not None for r in readings]
             done += take
             progress.update(done)
             if done >= run.samples:
@@ -173,7 +176,8 @@ def evaluate(run: EvalRun) -> dict:
         report["metrics"]["r_precision"] = {"mean": result.mean, "std": result.std,
                                             "candidates": result.candidates, "runs": 10}
     if "attr" in wants:
-        report["metrics"]["attribute_accuracy"] = named_attribute_accuracy(predictions, texts)
+        report["metrics"]["attribute_accuracy"] = named_attribute_accuracy(predictions, texts,
+                                                                           found=found)
     path = pathlib.Path(run.report or pathlib.Path(run.model) / "evaluation.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1))

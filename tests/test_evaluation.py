@@ -41,6 +41,7 @@ def test_evaluate_every_metric(saved):
     assert np.isfinite(metrics["fid"]["value"]) and metrics["fid"]["reference_images"] == 6
     assert 0.0 <= metrics["r_precision"]["mean"] <= 1.0
     assert 0.0 <= metrics["attribute_accuracy"]["mean"] <= 1.0
+    assert 0.0 <= metrics["attribute_accuracy"]["bird_found"] <= 1.0
     saved_report = json.loads((saved / "model" / "evaluation.json").read_text())
     assert saved_report["metrics"].keys() == metrics.keys()
     assert "randomly initialised" in saved_report["metrics"]["fid"]["inception"]["note"]

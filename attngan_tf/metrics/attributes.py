@@ -3,7 +3,9 @@
 For each generated image, the SynBirds oracle reads the seven attributes from
 the pixels; every attribute the image's caption names is compared with it.
 Reported per attribute (over the captions that name it) and as the mean over
-all named attributes (the figure issue 6's target refers to).
+all named attributes (the figure issue 6's target refers to), with the share
+of images in which the oracle finds a bird at all (an outline with a bird's
+head, body and tail: :func:`~attngan_tf.synbirds.oracle.locate_bird`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Sequence
 
 from ..synbirds.attributes import ATTRIBUTE_NAMES
 from ..synbirds.captions import mentioned_attributes
-from ..synbirds.oracle import predict_batch
+from ..synbirds.oracle import read_bird
 
 __all__ = ["caption_attribute_accuracy", "named_attribute_accuracy"]
 
@@ -27,17 +29,22 @@ def caption_attribute_accuracy(images, captions: Sequence[str]) -> dict:
             ``ValueError`` from the caption parser).
 
     Returns ``{"mean": ..., "named": count, "per_attribute": {name: accuracy},
-    "counts": {name: count}}``; attributes no caption names are left out.
+    "counts": {name: count}, "bird_found": share}``; attributes no caption
+    names are left out.
     """
     if len(images) != len(captions):
         raise ValueError(f"{len(images)} images but {len(captions)} captions")
     if not len(captions):
         raise ValueError("no images")
-    return named_attribute_accuracy(predict_batch(images), captions)
+    readings = [read_bird(image) for image in images]
+    return named_attribute_accuracy([r[0] for r in readings], captions,
+                                    found=[r[1] is not None for r in readings])
 
 
-def named_attribute_accuracy(predictions: Sequence[dict], captions: Sequence[str]) -> dict:
-    """:func:`caption_attribute_accuracy` from oracle predictions already made."""
+def named_attribute_accuracy(predictions: Sequence[dict], captions: Sequence[str],
+                             found: Sequence[bool] | None = None) -> dict:
+    """:func:`caption_attribute_accuracy` from oracle predictions already made
+    (``found``: per image, whether a bird was found; gives ``bird_found``)."""
     if len(predictions) != len(captions):
         raise ValueError(f"{len(predictions)} predictions but {len(captions)} captions")
     named, correct = Counter(), Counter()
@@ -48,6 +55,11 @@ def named_attribute_accuracy(predictions: Sequence[dict], captions: Sequence[str
     total = sum(named.values())
     if not total:
         raise ValueError("captions: none names an attribute")
-    return {"mean": sum(correct.values()) / total, "named": total,
-            "per_attribute": {n: correct[n] / named[n] for n in ATTRIBUTE_NAMES if named[n]},
-            "counts": {n: named[n] for n in ATTRIBUTE_NAMES if named[n]}}
+    result = {"mean": sum(correct.values()) / total, "named": total,
+              "per_attribute": {n: correct[n] / named[n] for n in ATTRIBUTE_NAMES if named[n]},
+              "counts": {n: named[n] for n in ATTRIBUTE_NAMES if named[n]}}
+    if found is not None:
+        if len(found) != len(predictions):
+            raise ValueError(f"{len(found)} found flags but {len(predictions)} predictions")
+        result["bird_found"] = sum(bool(f) for f in found) / len(found)
+    return result

@@ -19,7 +19,7 @@ from .attributes import (ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, NUM_
 from .build import dataset_name, default_root, load_attributes, materialize
 from .captions import caption_vocabulary, make_captions, mentioned_attributes, tokenize
 from .oracle import (BirdLocation, attribute_accuracy, locate_bird, predict_attributes,
-                     predict_batch)
+                     predict_batch, read_bird)
 from .render import render
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "predict_batch",
     "attribute_accuracy",
     "locate_bird",
+    "read_bird",
     "BirdLocation",
     "materialize",
     "load_attributes",

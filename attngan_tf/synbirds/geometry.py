@@ -34,6 +34,7 @@ __all__ = [
     "Probe",
     "PROBES",
     "silhouette_moments",
+    "silhouette_mask",
 ]
 
 Point = tuple[float, float]
@@ -125,3 +126,22 @@ def silhouette_moments(resolution: int = 1000) -> tuple[float, float, float]:
     cx = (cols.mean() + 0.5 - pad) / resolution + x0
     cy = (rows.mean() + 0.5 - pad) / resolution + y0
     return float(area), float(cx), float(cy)
+
+
+def silhouette_mask(side: int, cx: float, cy: float, scale: float, facing: str) -> np.ndarray:
+    """``(side, side)`` bool: the whole bird (tail, body, wing, head, beak) drawn with
+    its body centre at ``(cx, cy)`` and body length ``scale`` (fractions of the
+    side), facing ``"left"`` or ``"right"`` -- where a bird found at that place
+    must have its pixels."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (side, side), 0)
+    draw = ImageDraw.Draw(canvas)
+    sign = 1.0 if facing == "right" else -1.0
+    unit = scale * side
+    for shape in (TAIL, BODY, WING, HEAD, BEAK):
+        points = shape.outline(96)
+        xs = cx * side + sign * points[:, 0] * unit
+        ys = cy * side + points[:, 1] * unit
+        draw.polygon([(float(a), float(b)) for a, b in zip(xs, ys)], fill=255)
+    return np.asarray(canvas) > 127

@@ -24,6 +24,14 @@ def test_true_captions_score_one_and_shuffled_ones_do_not():
     assert set(result["per_attribute"]) == set(result["counts"])
     shuffled = caption_attribute_accuracy(images, captions[1:] + captions[:1])
     assert shuffled["mean"] < 0.6
+    assert result["bird_found"] == 1.0
+
+
+def test_bird_found_counts_only_birds():
+    images, captions = _birds(6)
+    noise = np.random.default_rng(3).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+    result = caption_attribute_accuracy(images + list(noise), captions + captions[:2])
+    assert result["bird_found"] == pytest.approx(6 / 8)
 
 
 def test_errors():

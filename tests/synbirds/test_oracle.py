@@ -72,6 +72,47 @@ def test_location_is_recovered(stored):
         assert abs(where.cx - spec.cx) < 0.02 and abs(where.cy - spec.cy) < 0.02
 
 
+def test_bird_found_only_for_bird_shapes(stored):
+    from PIL import ImageDraw, ImageFilter
+
+    specs, images = stored
+    rng = np.random.default_rng(11)
+    birds = images[:40] + _reduce(images[40:60], 64) + [
+        Image.fromarray(np.clip(np.asarray(image, np.float64)
+                                + rng.normal(0, 25, (256, 256, 3)), 0, 255).astype(np.uint8))
+        for image in images[60:70]] + [
+        image.crop((20, 10, 236, 226)).resize((256, 256)) for image in images[70:80]]
+    for image in birds:
+        where = locate_bird(image)
+        assert where is not None and where.is_bird and where.match >= 0.8, where
+    noise = [Image.fromarray(rng.integers(0, 256, (s, s, 3), dtype=np.uint8))
+             for s in (256, 128, 64) for _ in range(5)]
+    smooth = [Image.fromarray(rng.integers(0, 256, (n, n, 3), dtype=np.uint8)).resize(
+        (256, 256), Image.Resampling.BICUBIC) for n in (4, 8, 16, 32) for _ in range(3)]
+    checker = []
+    for _ in range(6):  # flat colour cells with a checkerboard, as an untrained generator draws
+        cells = np.kron(rng.integers(0, 256, (8, 8, 3)), np.ones((32, 32, 1)))
+        cells[::2, ::2] += 30
+        checker.append(Image.fromarray(np.clip(cells + rng.normal(0, 20, cells.shape), 0,
+                                               255).astype(np.uint8)))
+    flat = [Image.new("RGB", (128, 128), tuple(int(v) for v in rng.integers(0, 256, 3)))
+            for _ in range(5)]
+    blobs = []
+    for _ in range(10):
+        blob = Image.new("RGB", (256, 256), (252, 204, 178))
+        cx, cy = rng.uniform(80, 176, 2)
+        rx, ry = rng.uniform(30, 80), rng.uniform(20, 50)
+        ImageDraw.Draw(blob).ellipse([cx - rx, cy - ry, cx + rx, cy + ry],
+                                     fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+        blobs.append(blob.filter(ImageFilter.GaussianBlur(2)))
+    for kind, group in (("noise", noise), ("smooth noise", smooth), ("checkerboard", checker),
+                        ("flat colour", flat), ("blob", blobs)):
+        found = [locate_bird(image) for image in group]
+        assert all(where is None for where in found), (kind, found)
+    # Attributes are still read from the best guess of a bird.
+    assert set(predict_attributes(blobs[0])) == set(ATTRIBUTE_NAMES)
+
+
 def test_input_forms_agree(stored):
     specs, images = stored
     for image in images[:6] + _reduce(images[6:12], 64):
