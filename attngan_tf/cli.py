@@ -129,12 +129,8 @@ def _parity(args: list[str]) -> int:
         raise app.UsageError("usage: attngan parity FILE.npz")
     from .tools import parity, training_parity
 
-    if os.path.isfile(args[0]) and training_parity.is_training_file(args[0]):
-        if FLAGS.model:
-            raise app.UsageError("parity: --model does not apply to a training-vectors file")
-        return training_parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision,
-                                   forward=FLAGS.forward, jit_compile=FLAGS.jit_compile,
-                                   strategy=FLAGS.strategy)
+    if FLAGS.model and os.path.isfile(args[0]) and training_parity.is_training_file(args[0]):
+        raise app.UsageError("parity: --model does not apply to a training-vectors file")
     networks = None
     if FLAGS.model:
         from .models import load_attngan
@@ -143,7 +139,8 @@ def _parity(args: list[str]) -> int:
         networks = parity.networks_of(model)
         print(f"parity: text encoder, image encoder and generator from {FLAGS.model}")
     return parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision,
-                      networks=networks)
+                      networks=networks, forward=FLAGS.forward, jit_compile=FLAGS.jit_compile,
+                      strategy=FLAGS.strategy)
 
 
 def _data(args: list[str]) -> int:

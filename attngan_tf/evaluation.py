@@ -31,10 +31,9 @@ import numpy as np
 from .data import PipelineConfig, load_dataset
 from .metrics import (FeatureStatistics, feature_statistics, frechet_distance,
                       inception_outputs, inception_score, load_inception_classifier,
-                      named_attribute_accuracy, r_precision_from_features)
+                      named_attribute_accuracy, r_precision_from_features, read_birds)
 from .models import load_attngan
 from .sampling import caption_noise
-from .synbirds.oracle import read_bird
 
 __all__ = ["EvalRun", "evaluate", "METRICS"]
 
@@ -148,9 +147,9 @@ def evaluate(run: EvalRun) -> dict:
                 index = caption_index % captions_per_image
                 texts += [raw[k.decode()][index % len(raw[k.decode()])]
                           for k in batch["keys"][:take].numpy()]
-                readings = [read_bird(image) for image in fake.numpy()]
-                predictions += [r[0] for r in readings]
-                found += [r[1] is not None for r in readings]
+                batch_predictions, batch_found = read_birds(fake.numpy())
+                predictions += batch_predictions
+                found += batch_found
             done += take
             progress.update(done)
             if done >= run.samples:

@@ -49,7 +49,10 @@ class FusedAdam(keras.optimizers.Adam):
         if isinstance(gradient, tf.IndexedSlices) and self.torch_epsilon:
             gradient = tf.convert_to_tensor(gradient)  # torch's dense Adam moves every row
         if not isinstance(variable, tf.Variable) and self.torch_epsilon:
-            return self._torch_update(gradient, variable, learning_rate)
+            # Keras hands TF variables to update_step (also under tf.distribute);
+            # anything else would silently get Keras' epsilon from the fallback.
+            raise TypeError(f"FusedAdam(torch_epsilon=True) updates tf.Variable objects, "
+                            f"got {type(variable).__name__}")
         if (self.amsgrad or isinstance(gradient, tf.IndexedSlices)
                 or not isinstance(variable, tf.Variable)):
             return super().update_step(gradient, variable, learning_rate)
@@ -69,23 +72,6 @@ class FusedAdam(keras.optimizers.Adam):
             beta1_power=tf.pow(beta_1, step), beta2_power=beta_2_power,
             lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
             epsilon=epsilon, grad=tf.cast(gradient, dtype))
-
-    def _torch_update(self, gradient, variable, learning_rate):
-        """The ``torch_epsilon`` rule in element-wise ops (variables without a TF handle)."""
-        from keras import ops
-
-        dtype = variable.dtype
-        step = ops.cast(self.iterations + 1, dtype)
-        gradient = ops.cast(gradient, dtype)
-        beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
-        index = self._get_variable_index(variable)
-        m, v = self._momentums[index], self._velocities[index]
-        self.assign_add(m, (gradient - m) * (1.0 - beta_1))
-        self.assign_add(v, (ops.square(gradient) - v) * (1.0 - beta_2))
-        denominator = (ops.sqrt(v) / ops.sqrt(1.0 - ops.power(beta_2, step))
-                       + ops.cast(self.epsilon, dtype))
-        self.assign_sub(variable, ops.cast(learning_rate, dtype) * m
-                        / ((1.0 - ops.power(beta_1, step)) * denominator))
 
     def get_config(self):
         return {**super().get_config(), "torch_epsilon": self.torch_epsilon}

@@ -17,7 +17,13 @@ from ..synbirds.attributes import ATTRIBUTE_NAMES
 from ..synbirds.captions import mentioned_attributes
 from ..synbirds.oracle import read_bird
 
-__all__ = ["caption_attribute_accuracy", "named_attribute_accuracy"]
+__all__ = ["caption_attribute_accuracy", "named_attribute_accuracy", "read_birds"]
+
+
+def read_birds(images) -> tuple[list[dict], list[bool]]:
+    """The oracle on each image: ``(attribute predictions, whether a bird was found)``."""
+    readings = [read_bird(image) for image in images]
+    return [r[0] for r in readings], [r[1] is not None for r in readings]
 
 
 def caption_attribute_accuracy(images, captions: Sequence[str]) -> dict:
@@ -36,9 +42,8 @@ def caption_attribute_accuracy(images, captions: Sequence[str]) -> dict:
         raise ValueError(f"{len(images)} images but {len(captions)} captions")
     if not len(captions):
         raise ValueError("no images")
-    readings = [read_bird(image) for image in images]
-    return named_attribute_accuracy([r[0] for r in readings], captions,
-                                    found=[r[1] is not None for r in readings])
+    predictions, found = read_birds(images)
+    return named_attribute_accuracy(predictions, captions, found=found)
 
 
 def named_attribute_accuracy(predictions: Sequence[dict], captions: Sequence[str],

@@ -141,16 +141,15 @@ class GroupedBatchNormalization(keras.layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None, groups: int = 1):
         if not (training and self.trainable):
             return super().call(inputs, training=training, mask=mask)
-        if groups == 1 and (mask is not None or self.renorm or self.synchronized
-                            or self.axis not in (-1, len(inputs.shape) - 1)):
+        unsupported = [name for name, used in (
+            ("mask", mask is not None), ("renorm", self.renorm),
+            ("synchronized", self.synchronized),
+            ("axis other than -1", self.axis not in (-1, len(inputs.shape) - 1))) if used]
+        if unsupported and groups == 1:
             return super().call(inputs, training=training, mask=mask)
-        unsupported = [name for name, used in (("mask", mask is not None), ("renorm", self.renorm),
-                                               ("synchronized", self.synchronized)) if used]
         if unsupported:
             raise ValueError(f"GroupedBatchNormalization: {unsupported[0]} is not supported "
                              f"with groups > 1")
-        if self.axis not in (-1, len(inputs.shape) - 1):
-            raise ValueError("GroupedBatchNormalization: groups > 1 needs axis=-1")
         if groups > 1 and None in inputs.shape[1:]:
             raise ValueError(f"GroupedBatchNormalization: groups > 1 needs known non-batch "
                              f"dimensions, got {inputs.shape}")

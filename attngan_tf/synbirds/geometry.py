@@ -109,18 +109,11 @@ def silhouette_moments(resolution: int = 1000) -> tuple[float, float, float]:
 
     Computed by rasterising the parts at ``resolution`` pixels per unit.
     """
-    from PIL import Image, ImageDraw  # local: keep this module free of drawing at import
-
     x0, x1, y0, y1 = BIRD_EXTENT
     pad = 2
     width = int(math.ceil((x1 - x0) * resolution)) + 2 * pad
     height = int(math.ceil((y1 - y0) * resolution)) + 2 * pad
-    canvas = Image.new("L", (width, height), 0)
-    draw = ImageDraw.Draw(canvas)
-    for shape in (TAIL, BODY, WING, HEAD, BEAK):
-        points = (shape.outline(720) - (x0, y0)) * resolution + pad
-        draw.polygon([(float(a), float(b)) for a, b in points], fill=255)
-    mask = np.asarray(canvas) > 127
+    mask = _rasterise(width, height, lambda p: (p - (x0, y0)) * resolution + pad, 720)
     rows, cols = np.nonzero(mask)
     area = mask.sum() / resolution ** 2
     cx = (cols.mean() + 0.5 - pad) / resolution + x0
@@ -133,15 +126,19 @@ def silhouette_mask(side: int, cx: float, cy: float, scale: float, facing: str) 
     its body centre at ``(cx, cy)`` and body length ``scale`` (fractions of the
     side), facing ``"left"`` or ``"right"`` -- where a bird found at that place
     must have its pixels."""
-    from PIL import Image, ImageDraw
-
-    canvas = Image.new("L", (side, side), 0)
-    draw = ImageDraw.Draw(canvas)
     sign = 1.0 if facing == "right" else -1.0
     unit = scale * side
+    return _rasterise(side, side, lambda p: p * (sign * unit, unit) + (cx * side, cy * side), 96)
+
+
+def _rasterise(width: int, height: int, to_pixels, points: int) -> np.ndarray:
+    """``(height, width)`` bool: the bird's parts, each outline (``points`` per
+    ellipse) mapped to pixel coordinates by ``to_pixels([N, 2]) -> [N, 2]``."""
+    from PIL import Image, ImageDraw  # local: keep this module free of drawing at import
+
+    canvas = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(canvas)
     for shape in (TAIL, BODY, WING, HEAD, BEAK):
-        points = shape.outline(96)
-        xs = cx * side + sign * points[:, 0] * unit
-        ys = cy * side + points[:, 1] * unit
-        draw.polygon([(float(a), float(b)) for a, b in zip(xs, ys)], fill=255)
+        pixels = to_pixels(shape.outline(points))
+        draw.polygon([(float(a), float(b)) for a, b in pixels], fill=255)
     return np.asarray(canvas) > 127

@@ -380,15 +380,18 @@ def locate_bird(image: ImageLike) -> BirdLocation | None:
     none -- no outline, or one without a bird's shape (:attr:`BirdLocation.is_bird`:
     noise, flat colour, a blob). :func:`predict_attributes` still reads colours
     where its best guess of a bird is."""
-    where = _analyse(image).location
+    return _found(_analyse(image))
+
+
+def _found(analysis: _Analysis) -> BirdLocation | None:
+    where = analysis.location
     return where if where is not None and where.is_bird else None
 
 
 def read_bird(image: ImageLike) -> tuple[dict[str, str], BirdLocation | None]:
     """``(predict_attributes(image), locate_bird(image))`` from one analysis."""
     analysis = _analyse(image)
-    where = analysis.location
-    return _predict(analysis), (where if where is not None and where.is_bird else None)
+    return _predict(analysis), _found(analysis)
 
 
 def predict_attributes(image: ImageLike) -> dict[str, str]:

@@ -434,10 +434,13 @@ def _compare(key: str, ours: np.ndarray, ref: np.ndarray,
 
 
 def run(path: str, verbose: bool = True, precision: str = "float64",
-        networks: dict | None = None) -> int:
+        networks: dict | None = None, forward: str | None = None, jit_compile: bool = False,
+        strategy: str = "none") -> int:
     """Prints one line per key and a summary; returns the exit status.
 
-    ``networks``: as for :func:`check_file`.
+    ``networks``: as for :func:`check_file`. A training-vectors file goes to
+    :func:`attngan_tf.tools.training_parity.run` with ``forward``,
+    ``jit_compile`` and ``strategy`` (which apply to it alone).
     """
     import os
 
@@ -452,7 +455,8 @@ def run(path: str, verbose: bool = True, precision: str = "float64",
         if networks:
             raise ValueError("parity: a training-vectors file is checked with the file's own "
                              "weights (no --model)")
-        return training_parity.run(path, verbose=verbose, precision=precision)
+        return training_parity.run(path, verbose=verbose, precision=precision, forward=forward,
+                                   jit_compile=jit_compile, strategy=strategy)
     results = check_file(path, log=print if verbose else None, precision=precision,
                          networks=networks)
     failed = [r for r in results if not r.passed]

@@ -137,6 +137,7 @@ class _Model:
                 convert.load_discriminator(discriminator, _state(fwd, f"netD{i}"))
             model.compile(jit_compile=jit_compile)
         self.model = model
+        self._names, self._states = {}, {}
         step = model.train_step_with_gradients
         if strategy is None:
             self.step = tf.function(step, jit_compile=jit_compile)
@@ -148,12 +149,33 @@ class _Model:
             self.step = tf.function(replicated, jit_compile=jit_compile)
 
     def names(self, network) -> dict:
-        """Reference name → index in ``network.trainable_variables`` (trainable ones)."""
+        """Reference name → (index in ``network.trainable_variables``, transform), once."""
         from ..convert.state_dict import _pairs_for
 
-        index = {id(v): i for i, v in enumerate(network.trainable_variables)}
-        return {name: (index[id(variable)], transform)
+        if id(network) not in self._names:
+            index = {id(v): i for i, v in enumerate(network.trainable_variables)}
+            self._names[id(network)] = {
+                name: (index[id(variable)], transform)
                 for name, variable, transform in _pairs_for(network) if id(variable) in index}
+        return self._names[id(network)]
+
+    def state(self, network) -> dict:
+        """``network``'s state dict (reference names and layouts), once per iteration."""
+        from ..convert.state_dict import export_state_dict
+
+        if id(network) not in self._states:
+            self._states[id(network)] = export_state_dict(network)
+        return self._states[id(network)]
+
+    def step_once(self, batch):
+        """One training iteration; returns ``(values, gradients)`` as NumPy."""
+        self._states = {}
+        values, gradients = self.step(batch)
+        values = {k: (tuple(np.asarray(x) for x in v) if isinstance(v, tuple) else np.asarray(v))
+                  for k, v in values.items()}
+        gradients = {k: [None if g is None else np.asarray(g) for g in v]
+                     for k, v in gradients.items()}
+        return values, gradients
 
 
 class _null:
@@ -182,8 +204,6 @@ def _batch(fwd, data, iteration: int, dtype: str, branches: int) -> dict:
 
 def _ours(model: _Model, key: str, values: dict, gradients: dict):
     """Our value for training key ``key`` (reference layout); KeyError if unknown."""
-    from ..convert.state_dict import export_state_dict
-
     parts = key.split("/")
     kind, rest = parts[2], parts[3:]
     gan = model.model
@@ -201,11 +221,11 @@ def _ours(model: _Model, key: str, values: dict, gradients: dict):
         else:
             raise KeyError(key)
         if kind == "state":
-            return export_state_dict(network)[name]
+            return model.state(network)[name]
         index, transform = model.names(network)[name]
         return transform.inverse(np.asarray(grads[index]))
     if kind == "avg_netG" and len(rest) == 1:
-        return export_state_dict(gan.ema_generator)[rest[0]]
+        return model.state(gan.ema_generator)[rest[0]]
     raise KeyError(key)
 
 
@@ -261,19 +281,15 @@ def check_training_file(path: str, forward: str | None = None, precision: str = 
             keys = [k for k in sorted(data.files) if k.startswith("train/")
                     and "/in/" not in k]
             for iteration in _iterations(data):
-                values, gradients = model.step(_batch(fwd, data, iteration, precision, branches))
-                values = {k: (tuple(np.asarray(x) for x in v) if isinstance(v, tuple)
-                              else np.asarray(v)) for k, v in values.items()}
-                gradients = {k: [None if g is None else np.asarray(g) for g in v]
-                             for k, v in gradients.items()}
+                values, gradients = model.step_once(
+                    _batch(fwd, data, iteration, precision, branches))
                 for key in keys:
                     if int(key.split("/")[1]) != iteration:
                         continue
                     if precision == "float32" and _float32_bound(key) is None:
                         result = KeyResult(key, np.nan, np.nan, True,
                                            "left out: a float32 run cannot hold it "
-                                           "(TRAINING.md)")
-                        result = _skipped(result)
+                                           "(TRAINING.md)", skipped=True)
                     else:
                         try:
                             ours = _ours(model, key, values, gradients)
@@ -285,12 +301,6 @@ def check_training_file(path: str, forward: str | None = None, precision: str = 
                     if log is not None:
                         log(result.line())
     return results
-
-
-def _skipped(result: KeyResult) -> KeyResult:
-    import dataclasses
-
-    return dataclasses.replace(result, skipped=True)
 
 
 def run(path: str, verbose: bool = True, precision: str = "float64", forward: str | None = None,
