@@ -52,7 +52,8 @@ flags.DEFINE_string("split", "train", "data: split to read.")
 flags.DEFINE_integer("synbirds_train", 10_000, "data: SynBirds training images.")
 flags.DEFINE_integer("synbirds_test", 2_000, "data: SynBirds test images.")
 flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch; train-damsm "
-                     "(default 48 there), train: training batch size.")
+                     "(default 48 there), train: training batch size; demo: AttnGAN's "
+                     "(default 8 there).")
 flags.DEFINE_string("vocabulary_out", None, "data: also save the vocabulary here.")
 flags.DEFINE_enum("dataset", "synbirds", ["cub", "coco", "folder", "synbirds"],
                   "train-damsm, train: dataset source.")
@@ -61,7 +62,8 @@ flags.DEFINE_string("out", None, "train-damsm, train, demo: output directory (re
 flags.DEFINE_integer("epochs", 600,
                      "train-damsm, train: epochs (the reference's 600 by default).")
 flags.DEFINE_float("max_minutes", None,
-                   "train-damsm, train: stop after the epoch that passes this.")
+                   "train-damsm, train: stop once this many minutes have passed (the "
+                   "epoch ends early; its checkpoint is saved).")
 flags.DEFINE_string("trunk_weights", None, "train-damsm: local Inception-v3 weights file.")
 flags.DEFINE_integer("eval_every", 1, "train-damsm: epochs between test R-precision runs.")
 flags.DEFINE_integer("seed", 0, "train-damsm, train, sample, demo: random seed.")
@@ -82,14 +84,24 @@ flags.DEFINE_string("image_encoder", None, "convert-pytorch: the image encoder's
 flags.DEFINE_integer("n", 1, "sample: pictures per caption (seeds SEED, SEED+1, ...).")
 flags.DEFINE_enum("format", "saved_model", ["saved_model", "tflite"], "export: output format.")
 flags.DEFINE_boolean("float16", False, "export --format tflite: float16 weights (TFLite only).")
-flags.DEFINE_integer("samples", 30_000, "evaluate: generated images (the paper's 30,000).")
+flags.DEFINE_integer("samples", 30_000, "evaluate: generated images (the paper's 30,000); "
+                     "demo: test captions drawn and scored (default 200).")
 flags.DEFINE_list("metrics", ["is", "fid", "rprec", "attr"],
                   "evaluate: metrics among is, fid, rprec, attr (attr: SynBirds only).")
 flags.DEFINE_string("inception_weights", None,
                     "evaluate: local inception_v3_weights_tf_dim_ordering_tf_kernels.h5 "
                     "(needed for is and fid).")
-flags.DEFINE_float("damsm_minutes", 4.0, "demo: DAMSM training time.")
-flags.DEFINE_float("gan_minutes", 6.0, "demo: AttnGAN training time.")
+flags.DEFINE_float("damsm_minutes", 3.0, "demo: DAMSM training time.")
+flags.DEFINE_float("gan_minutes", 8.0, "demo: AttnGAN training time.")
+flags.DEFINE_integer("stages", None, "train: generator stages and discriminators, 1-3 "
+                     "(default: the preset's).")
+flags.DEFINE_float("g_lr", 2e-4, "train, demo: the generator's Adam learning rate (demo: "
+                   "1e-3 unless given).")
+flags.DEFINE_float("d_lr", 2e-4, "train, demo: each discriminator's Adam learning rate (demo: "
+                   "1e-3 unless given).")
+flags.DEFINE_enum("ema_warmup", "preset", ["preset", "on", "off"],
+                  "train: warm the generator's weight average up (decay min(0.999, "
+                  "(1+t)/(10+t))); preset: on for synbirds and tiny, off for the paper's.")
 
 
 def _no_arguments(command: str, args: list[str]) -> None:
@@ -204,7 +216,9 @@ def _train(args: list[str]) -> int:
                  batch_size=FLAGS.batch_size, max_minutes=FLAGS.max_minutes,
                  checkpoint_every=FLAGS.checkpoint_every, sample_every=FLAGS.sample_every,
                  seed=FLAGS.seed, verbose=_verbosity(),
-                 synbirds=_synbirds_sizes())
+                 synbirds=_synbirds_sizes(), stages=FLAGS.stages,
+                 g_learning_rate=FLAGS.g_lr, d_learning_rate=FLAGS.d_lr,
+                 ema_warmup={"preset": None, "on": True, "off": False}[FLAGS.ema_warmup])
     train_attngan(run)
     return 0
 
@@ -279,12 +293,19 @@ def _evaluate(args: list[str]) -> int:
 
 
 def _demo(args: list[str]) -> int:
-    """The main job: SynBirds, DAMSM, AttnGAN, samples (about 12 min on 2 CPU cores)."""
+    """The main job: SynBirds, DAMSM, AttnGAN, scored pictures (about 14 min on 2 CPU cores)."""
     _no_arguments("demo", args)
     from .training.demo import DemoRun, run_demo
 
+    defaults = DemoRun(out="")
     run = DemoRun(out=FLAGS.out or "runs/demo", data_dir=FLAGS.data_dir,
                   damsm_minutes=FLAGS.damsm_minutes, gan_minutes=FLAGS.gan_minutes,
+                  preset=FLAGS.preset if FLAGS["preset"].present else defaults.preset,
+                  gan_batch_size=(FLAGS.batch_size if FLAGS["batch_size"].present
+                                  else defaults.gan_batch_size),
+                  g_learning_rate=FLAGS.g_lr if FLAGS["g_lr"].present else defaults.g_learning_rate,
+                  d_learning_rate=FLAGS.d_lr if FLAGS["d_lr"].present else defaults.d_learning_rate,
+                  samples=FLAGS.samples if FLAGS["samples"].present else defaults.samples,
                   seed=FLAGS.seed, verbose=_verbosity(),
                   synbirds=_synbirds_sizes())
     run_demo(run)

@@ -11,6 +11,8 @@ Presets follow the original release's YAML files:
 * ``birds``  -- ``cfg/bird_attn2.yml`` + ``cfg/DAMSM/bird.yml`` (CUB-200-2011).
 * ``coco``   -- ``cfg/coco_attn2.yml`` + ``cfg/DAMSM/coco.yml`` (COCO-2014).
 * ``tiny``   -- a small configuration for tests and CPU demos.
+* ``synbirds`` -- the built-in SynBirds data on a CPU (three stages, 256 px).
+* ``synbirds_demo`` -- ``attngan demo``'s: SynBirds in two stages of 32 and 64 px.
 * ``reference_small`` -- the configuration of ``shared/reference_vectors``.
 
 Names follow the paper where it names things (``embedding_dim`` is the paper's
@@ -35,6 +37,10 @@ __all__ = [
     "get_preset",
     "preset_names",
 ]
+
+
+#: Allowed sides of the first stage's image (the reference's 64, or 32 for small CPU runs).
+INITIAL_SIZES = (32, 64)
 
 
 def _require(condition: bool, cls_name: str, field: str, message: str) -> None:
@@ -148,6 +154,9 @@ class GeneratorConfig(_DictMixin):
     embedding_dim: int = 256  # nef, must match the text encoder
     r_num: int = 2  # GAN.R_NUM: residual blocks per refinement stage
     branch_num: int = 3  # TREE.BRANCH_NUM: 1..3 stages of 64, 128, 256 px
+    # Side of the first stage's image (the reference: 64; 32 halves every stage's
+    # size -- 32, 64, 128 px -- with one up-block fewer in the first stage).
+    initial_size: int = 64
     # Reproduce the reference's mis-tiled attention padding mask (pixel p of
     # sample b uses the mask of sample (b*h*w + p) mod B). Needed to reproduce
     # models trained by the original code, such as its released weights.
@@ -159,11 +168,13 @@ class GeneratorConfig(_DictMixin):
         _require(1 <= self.branch_num <= 3, "GeneratorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
         _is_bool(self, "reference_mask_quirk")
+        _require(self.initial_size in INITIAL_SIZES, "GeneratorConfig", "initial_size",
+                 f"must be one of {INITIAL_SIZES}, got {self.initial_size!r}")
 
     @property
     def image_sizes(self) -> tuple[int, ...]:
         """Side length of each stage's output image."""
-        return tuple(64 * 2**i for i in range(self.branch_num))
+        return tuple(self.initial_size * 2**i for i in range(self.branch_num))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,11 +184,14 @@ class DiscriminatorConfig(_DictMixin):
     df_dim: int = 64  # GAN.DF_DIM (ndf)
     embedding_dim: int = 256  # nef: size of the sentence condition
     branch_num: int = 3  # one discriminator per generator stage
+    initial_size: int = 64  # image side of the first discriminator (the generator's)
 
     def __post_init__(self):
         _positive(self, "df_dim", "embedding_dim", "branch_num")
         _require(1 <= self.branch_num <= 3, "DiscriminatorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
+        _require(self.initial_size in INITIAL_SIZES, "DiscriminatorConfig", "initial_size",
+                 f"must be one of {INITIAL_SIZES}, got {self.initial_size!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,10 +245,10 @@ class AttnGANConfig:
             other = getattr(self, field).embedding_dim
             _require(other == nef, "AttnGANConfig", f"{field}.embedding_dim",
                      f"must equal text.embedding_dim ({nef}), got {other}")
-        _require(self.discriminator.branch_num == self.generator.branch_num,
-                 "AttnGANConfig", "discriminator.branch_num",
-                 f"must equal generator.branch_num ({self.generator.branch_num}), "
-                 f"got {self.discriminator.branch_num}")
+        for field in ("branch_num", "initial_size"):
+            mine, theirs = getattr(self.discriminator, field), getattr(self.generator, field)
+            _require(mine == theirs, "AttnGANConfig", f"discriminator.{field}",
+                     f"must equal generator.{field} ({theirs}), got {mine}")
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"name": self.name}
@@ -322,6 +336,15 @@ PRESETS: dict[str, AttnGANConfig] = {
     "synbirds": _synbirds_preset().replace(image_encoder=ImageEncoderConfig(
             embedding_dim=128, image_size=64, trunk="small_cnn", train_trunk=True,
             trunk_width=32)),
+    # The demo's (attngan demo): SynBirds in two stages of 32 and 64 px, the image
+    # encoder's CNN at 32 px -- what learns within minutes on 2 CPU cores (the
+    # learning curves in BENCHMARKS.md).
+    "synbirds_demo": _synbirds_preset().replace(
+        name="synbirds_demo",
+        image_encoder=ImageEncoderConfig(embedding_dim=128, image_size=32, trunk="small_cnn",
+                                         train_trunk=True, trunk_width=32),
+        generator=_synbirds_preset().generator.replace(branch_num=2, initial_size=32),
+        discriminator=_synbirds_preset().discriminator.replace(branch_num=2, initial_size=32)),
     # The configuration of shared/reference_vectors/attngan_small.npz.
     "reference_small": AttnGANConfig.build(
         "reference_small", vocab_size=50, words_num=12, captions_per_image=10,

@@ -34,6 +34,9 @@ flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
 flags.DEFINE_integer("batch", 4, "Batch size.")
 flags.DEFINE_integer("steps", 2, "Traced iterations.")
 flags.DEFINE_integer("top", 25, "Lines per table.")
+flags.DEFINE_integer("stages", None, "Generator stages (default: the preset's).")
+flags.DEFINE_integer("initial_size", None, "First stage's image side, 32 or 64 (default: the "
+                     "preset's).")
 FLAGS = flags.FLAGS
 
 
@@ -96,7 +99,9 @@ def summarise(logdir: str, steps: int, top: int) -> None:
 
 def main(argv):
     del argv
-    config = get_preset(FLAGS.preset)
+    from attngan_tf.training.gan import recipe_config
+
+    config = recipe_config(FLAGS.preset, FLAGS.stages, FLAGS.initial_size)
     model = AttnGAN(config, seed=0)
     model.build()
     model.compile()

@@ -75,3 +75,19 @@ def test_configs_are_frozen():
     cfg = get_preset("tiny")
     with pytest.raises(Exception):
         cfg.text.vocab_size = 3  # type: ignore[misc]
+
+
+def test_synbirds_demo_preset_and_initial_size_checks():
+    demo = get_preset("synbirds_demo")
+    assert demo.name == "synbirds_demo" and demo.generator.image_sizes == (32, 64)
+    assert demo.discriminator.initial_size == 32 and demo.image_encoder.image_size == 32
+    assert get_preset("synbirds").generator.image_sizes == (64, 128, 256)
+    assert get_preset("birds").generator.initial_size == 64  # the reference's
+    with pytest.raises(ValueError, match="discriminator.initial_size: must equal"):
+        demo.replace(discriminator=demo.discriminator.replace(initial_size=64))
+    with pytest.raises(ValueError, match="GeneratorConfig.initial_size"):
+        demo.generator.replace(initial_size=16)
+    # Configurations written before the field existed load as 64 px.
+    old = get_preset("birds").to_dict()
+    del old["generator"]["initial_size"], old["discriminator"]["initial_size"]
+    assert AttnGANConfig.from_dict(old) == get_preset("birds")

@@ -43,11 +43,14 @@ logger = logging.getLogger("attngan_tf.data")
 AUTOTUNE = tf.data.AUTOTUNE
 
 
-def image_sizes(branch_num: int) -> tuple[int, ...]:
-    """Image size of each generator stage: 64, 128, 256 for three branches."""
+def image_sizes(branch_num: int, initial_size: int = 64) -> tuple[int, ...]:
+    """Image size of each generator stage: 64, 128, 256 for three branches
+    (32, 64, 128 with ``initial_size`` 32)."""
     if branch_num not in (1, 2, 3):
         raise ValueError(f"branch_num: must be 1, 2 or 3, got {branch_num!r}")
-    return tuple(64 * 2**i for i in range(branch_num))
+    if initial_size not in (32, 64):
+        raise ValueError(f"initial_size: must be 32 or 64, got {initial_size!r}")
+    return tuple(initial_size * 2**i for i in range(branch_num))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +58,8 @@ class PipelineConfig:
     """How an index becomes batches.
 
     Attributes:
-        branch_num: generator stages (1..3); images come at 64 * 2**i px.
+        branch_num: generator stages (1..3); images come at initial_size * 2**i px.
+        initial_size: the first stage's image side (64, or 32).
         words_num: T, caption length.
         batch_size: examples per batch.
         training: random crop/flip/caption/word choice (True) or the fixed
@@ -82,9 +86,10 @@ class PipelineConfig:
     num_parallel_calls: int = AUTOTUNE
     cache_dir: str | None = None
     repeat: bool = False
+    initial_size: int = 64
 
     def __post_init__(self):
-        image_sizes(self.branch_num)
+        image_sizes(self.branch_num, self.initial_size)
         for name in ("words_num", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
@@ -97,12 +102,18 @@ class PipelineConfig:
     @classmethod
     def for_model(cls, config, **overrides) -> "PipelineConfig":
         """Stage count and caption length from an :class:`~attngan_tf.config.AttnGANConfig`."""
+        overrides.setdefault("initial_size", config.generator.initial_size)
         return cls(branch_num=config.generator.branch_num, words_num=config.text.words_num,
                    **overrides)
 
     @property
+    def sizes(self) -> tuple[int, ...]:
+        """Image side of each stage."""
+        return image_sizes(self.branch_num, self.initial_size)
+
+    @property
     def final_size(self) -> int:
-        return image_sizes(self.branch_num)[-1]
+        return self.sizes[-1]
 
     @property
     def base_size(self) -> int:
@@ -143,7 +154,7 @@ def preprocess_image(image, config: PipelineConfig, seed=None):
     if seed is not None:
         flip = tf.random.stateless_uniform([], seeds[2]) < 0.5
         image = tf.cond(flip, lambda: tf.reverse(image, axis=[1]), lambda: image)
-    sizes = image_sizes(config.branch_num)
+    sizes = config.sizes
     scales = [tf.image.resize(image, [size, size], method="bilinear", antialias=True)
               for size in sizes[:-1]] + [image]
     return tuple(tf.ensure_shape(tf.clip_by_value(scaled / 127.5 - 1.0, -1.0, 1.0), [size, size, 3])

@@ -149,11 +149,11 @@ class Discriminator(ConfigModel):
             raise ValueError(f"stage: must be in [0, {self.config.branch_num}), got {stage!r}")
         self.stage = int(stage)
         ndf = self.config.df_dim
-        # encode_image_by_16times: 4 halvings to 8·ndf channels, first without BN.
-        blocks = [ConvBlock(ndf, use_batch_norm=False, name="encode0"),
-                  ConvBlock(2 * ndf, name="encode1"),
-                  ConvBlock(4 * ndf, name="encode2"),
-                  ConvBlock(8 * ndf, name="encode3")]
+        # encode_image_by_16times: 4 halvings to 8·ndf channels, first without BN
+        # (initial_size 32: three halvings, 2·ndf, 4·ndf, 8·ndf).
+        halvings = self.config.initial_size.bit_length() - 3
+        blocks = [ConvBlock(8 * ndf // 2 ** (halvings - 1 - k), use_batch_norm=k > 0,
+                            name=f"encode{k}") for k in range(halvings)]
         # Larger images: more halvings (16·ndf, 32·ndf), then 3×3 blocks that
         # halve the channels back to 8·ndf.
         widths = [16 * ndf * 2**k for k in range(self.stage)]
@@ -166,7 +166,7 @@ class Discriminator(ConfigModel):
 
     @property
     def image_size(self) -> int:
-        return 64 * 2**self.stage
+        return self.config.initial_size * 2**self.stage
 
     def build(self, input_shape=None):
         channels = 3

@@ -62,7 +62,9 @@ class ConditioningAugmentation(_GeneratorLayer):
 class InitStage(_GeneratorLayer):
     """First stage: ``[c_code ‖ z]`` → Dense → BN → GLU → 4×4 → four up-blocks.
 
-    ``[B, condition_dim + z_dim] → h_code [B, 64, 64, gf_dim]``.
+    ``[B, condition_dim + z_dim] → h_code [B, 64, 64, gf_dim]``. With
+    ``initial_size`` 32: ``8·gf_dim`` channels at 4×4 and three up-blocks to
+    ``[B, 32, 32, gf_dim]`` (the same halving of channels per block).
 
     The dense layer's outputs are ordered (y, x, channel), so the reshape to
     ``4×4×16·gf_dim`` is channels-last without a transpose (weight import
@@ -71,14 +73,21 @@ class InitStage(_GeneratorLayer):
 
     def __init__(self, config: GeneratorConfig, **kwargs):
         super().__init__(config, **kwargs)
-        ngf16 = 16 * self.config.gf_dim
+        ngf16 = self._channels
+        blocks = self.config.initial_size.bit_length() - 3  # 4 → initial_size: 4 (64) or 3 (32)
         self.fc = dense(ngf16 * 4 * 4 * 2, "fc")
         self.fc_bn = batch_norm("fc_bn")
-        self.upsample = [UpBlock(ngf16 // 2 ** (k + 1), name=f"upsample{k + 1}") for k in range(4)]
+        self.upsample = [UpBlock(ngf16 // 2 ** (k + 1), name=f"upsample{k + 1}")
+                         for k in range(blocks)]
+
+    @property
+    def _channels(self) -> int:
+        """Channels at 4×4: ``16·gf_dim`` for 64 px (the reference), ``8·gf_dim`` for 32."""
+        return self.config.gf_dim * self.config.initial_size // 4
 
     def build(self, input_shape=None):
         cfg = self.config
-        ngf16 = 16 * cfg.gf_dim
+        ngf16 = self._channels
         self.fc.build((None, cfg.condition_dim + cfg.z_dim))
         self.fc_bn.build((None, ngf16 * 4 * 4 * 2))
         channels = ngf16
@@ -88,7 +97,7 @@ class InitStage(_GeneratorLayer):
 
     def call(self, c_z_code, training=None):
         x = batch_norm_glu(self.fc_bn, self.fc(c_z_code), training=training)
-        h = ops.reshape(x, (-1, 4, 4, 16 * self.config.gf_dim))
+        h = ops.reshape(x, (-1, 4, 4, self._channels))
         for block in self.upsample:
             h = block(h, training=training)
         return h

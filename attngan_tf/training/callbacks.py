@@ -45,7 +45,11 @@ class CheckpointCallback(keras.callbacks.Callback):
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stops training after the epoch during which ``minutes`` have passed."""
+    """Stops training at the first batch that ends after ``minutes`` have passed.
+
+    The epoch then ends early: Keras still runs the epoch-end callbacks
+    (checkpoint, evaluation), and at least one batch is always trained.
+    """
 
     def __init__(self, minutes: float):
         super().__init__()
@@ -55,10 +59,10 @@ class TimeLimit(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.start = time.monotonic()
 
-    def on_epoch_end(self, epoch, logs=None):
-        if time.monotonic() - self.start >= self.seconds:
-            logger.info("time limit of %.1f min reached after epoch %d", self.seconds / 60,
-                        epoch + 1)
+    def on_train_batch_end(self, batch, logs=None):
+        if not self.model.stop_training and time.monotonic() - self.start >= self.seconds:
+            logger.info("time limit of %.1f min reached at batch %d", self.seconds / 60,
+                        batch + 1)
             self.model.stop_training = True
 
 

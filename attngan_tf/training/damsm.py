@@ -77,9 +77,12 @@ def train_damsm(run: DamsmRun) -> dict:
                        batch_size, len(train))
         batch_size = len(train)
     images = config.image_encoder.image_size
-    branch_num = 1 if images <= 64 else (2 if images <= 128 else 3)
-    pipeline = PipelineConfig(branch_num=branch_num, words_num=config.text.words_num,
-                              batch_size=batch_size, seed=run.seed)
+    # The smallest pipeline image at least as large as what the trunk sees.
+    initial = 32 if images <= 32 else 64
+    branch_num = 1 if images <= initial else (2 if images <= 2 * initial else 3)
+    pipeline = PipelineConfig(branch_num=branch_num, initial_size=initial,
+                              words_num=config.text.words_num, batch_size=batch_size,
+                              seed=run.seed)
     # Keys (strings) are not needed to train; without them the step can be XLA-compiled.
     train_ds = train.to_tf_dataset(pipeline).map(
         lambda b: {k: v for k, v in b.items() if k != "keys"})

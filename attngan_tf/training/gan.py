@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from ..config import AttnGANConfig, get_preset
 from ..data import PipelineConfig, load_dataset
-from ..models.attngan import AttnGAN, save_attngan
+from ..models.attngan import AttnGAN, default_gan_optimizer, save_attngan
 from ..models.damsm import load_damsm
 from ..sampling import caption_noise, to_uint8
 from .callbacks import TimeLimit
@@ -215,13 +215,64 @@ class GanRun:
     verbose: int = 1
     synbirds: dict | None = None
     jit_compile: bool = False
+    # The recipe (defaults: the reference's, except the average's warm-up, per preset).
+    g_learning_rate: float = 2e-4  # TRAIN.GENERATOR_LR
+    d_learning_rate: float = 2e-4  # TRAIN.DISCRIMINATOR_LR
+    ema_decay: float = 0.999
+    ema_warmup: bool | None = None  # None: the preset's default (EMA_WARMUP_DEFAULTS)
+    stages: int | None = None  # None: the preset's branch_num (1..3; 64, 128, 256 px)
+    initial_size: int | None = None  # None: the preset's (64; 32 halves every stage's size)
 
 
-def train_attngan(run: GanRun) -> dict:
-    """Trains (or resumes) an AttnGAN; returns a summary dict."""
+#: Whether the generator's weight average warms up by default, per preset: on
+#: for the small CPU presets, whose runs are short (the learning curves in
+#: BENCHMARKS.md), off for the paper's configurations (the reference's average).
+EMA_WARMUP_DEFAULTS = {"synbirds": True, "synbirds_demo": True, "tiny": True}
+
+
+def recipe_config(preset: str | AttnGANConfig, stages: int | None = None,
+                  initial_size: int | None = None) -> AttnGANConfig:
+    """The preset's configuration with ``stages`` generator stages and
+    discriminators whose first image is ``initial_size`` px (None: the preset's)."""
+    config = get_preset(preset) if isinstance(preset, str) else preset
+    changes = {}
+    if stages is not None:
+        changes["branch_num"] = stages
+    if initial_size is not None:
+        changes["initial_size"] = initial_size
+    if not changes:
+        return config
+    return config.replace(generator=config.generator.replace(**changes),
+                          discriminator=config.discriminator.replace(**changes))
+
+
+def _check_recipe(run: GanRun) -> None:
+    for name in ("g_learning_rate", "d_learning_rate"):
+        value = getattr(run, name)
+        if not (isinstance(value, (int, float)) and 0 < value < 1):
+            raise ValueError(f"{name}: must be in (0, 1), got {value!r}")
+    if run.stages is not None and run.stages not in (1, 2, 3):
+        raise ValueError(f"stages: must be 1, 2 or 3, got {run.stages!r}")
+    if run.initial_size is not None and run.initial_size not in (32, 64):
+        raise ValueError(f"initial_size: must be 32 or 64, got {run.initial_size!r}")
+
+
+def train_attngan(run: GanRun, callbacks=()) -> dict:
+    """Trains (or resumes) an AttnGAN; returns a summary dict.
+
+    ``callbacks``: more Keras callbacks for ``fit`` (the learning-curve
+    benchmark's scorer, for example), run after the checkpoint callback.
+    """
     out = pathlib.Path(run.out)
+    _check_recipe(run)
     keras.utils.set_random_seed(run.seed)
-    model, vocabulary = build_attngan(run.damsm, run.preset, seed=run.seed)
+    preset_name = run.preset if isinstance(run.preset, str) else run.preset.name
+    ema_warmup = (EMA_WARMUP_DEFAULTS.get(preset_name, False) if run.ema_warmup is None
+                  else run.ema_warmup)
+    model, vocabulary = build_attngan(run.damsm, recipe_config(run.preset, run.stages,
+                                                               run.initial_size),
+                                      seed=run.seed, ema_decay=run.ema_decay,
+                                      ema_warmup=ema_warmup)
     split_kwargs = {"synbirds": run.synbirds} if run.dataset == "synbirds" else {}
     train = load_dataset(run.dataset, run.data_dir, "train", vocabulary=vocabulary,
                          **split_kwargs)
@@ -251,13 +302,18 @@ def train_attngan(run: GanRun) -> dict:
         drop_remainder=False))))
     fixed = {k: fixed[k] for k in ("captions", "lengths")}
 
-    model.compile(jit_compile=run.jit_compile)
+    model.compile(
+        g_optimizer=default_gan_optimizer("g_optimizer", run.g_learning_rate),
+        d_optimizers=[default_gan_optimizer(f"d_optimizer{i}", run.d_learning_rate)
+                      for i in range(model.stages)],
+        jit_compile=run.jit_compile)
     manager, epoch = make_gan_checkpoint(model, out / "checkpoints", run.keep_checkpoints)
     if manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         logger.warning("resuming from %s (epoch %d, step %d)", manager.latest_checkpoint,
                        int(epoch), int(model.g_optimizer.iterations.numpy()))
     initial_epoch = int(epoch)
+    extra_callbacks = callbacks
     callbacks = [GanCheckpoint(manager, epoch, run.checkpoint_every),
                  keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False)]
     if run.sample_every:
@@ -265,6 +321,7 @@ def train_attngan(run: GanRun) -> dict:
                                     seed=run.seed))
     if run.max_minutes is not None:
         callbacks.append(TimeLimit(run.max_minutes))
+    callbacks = callbacks[:1] + list(extra_callbacks) + callbacks[1:]
     if initial_epoch < run.epochs:
         try:
             model.fit(train_ds, epochs=run.epochs, steps_per_epoch=steps,
@@ -277,4 +334,6 @@ def train_attngan(run: GanRun) -> dict:
     paths = write_samples(model, fixed, vocabulary, out / "samples", seed=run.seed)
     print(f"saved the model to {out / 'model'} and {len(paths)} samples to {out / 'samples'}")
     return {"epochs": int(epoch), "steps": int(model.g_optimizer.iterations.numpy()),
-            "model": str(out / "model"), "samples": [str(p) for p in paths]}
+            "model": str(out / "model"), "samples": [str(p) for p in paths],
+            "ema_warmup": ema_warmup, "stages": model.stages,
+            "sizes": list(model.config.generator.image_sizes)}

@@ -136,3 +136,21 @@ def test_backward_segments_chain_to_the_full_gradient(stage):
             np.testing.assert_allclose(grad.numpy(), full[id(variable)].numpy(),
                                        atol=1e-5, rtol=1e-4)
     assert "small_inputs" not in model(images, sent, training=True)
+
+
+def test_initial_size_32_discriminators():
+    cfg = CFG.replace(initial_size=32)
+    discs = build_discriminators(cfg)
+    assert [d.image_size for d in discs] == [32, 64, 128]
+    rng = np.random.default_rng(0)
+    sent = rng.normal(size=(2, cfg.embedding_dim)).astype(np.float32)
+    for disc in discs:
+        size = disc.image_size
+        out = disc(rng.uniform(-1, 1, (2, size, size, 3)).astype(np.float32), sent)
+        assert out["h_code"].shape == (2, 4, 4, 8 * cfg.df_dim)
+        assert out["cond_logits"].shape == (2,)
+    # Three halvings at 32 px (2·ndf, 4·ndf, 8·ndf), the first without BatchNorm.
+    assert [b.filters for b in discs[0].trunk] == [2 * cfg.df_dim, 4 * cfg.df_dim,
+                                                   8 * cfg.df_dim]
+    with pytest.raises(ValueError, match="takes \\[batch, 32, 32, 3\\]"):
+        discs[0](np.zeros((1, 64, 64, 3), np.float32))

@@ -137,3 +137,19 @@ def test_training_takes_the_fused_paths(monkeypatch):
     assert calls["batch_norm_act"] == up_blocks + 2 * (cfg.branch_num - 1) * cfg.r_num + 1
     # ... each as the fused function, not the layer fallback.
     assert calls["_fused_batch_norm_act"] == calls["batch_norm_act"]
+
+
+def test_initial_size_32_halves_every_stage():
+    cfg = CFG.replace(initial_size=32)
+    assert cfg.image_sizes == (32, 64, 128)
+    gen = AttnGenerator(cfg, seed=3)
+    inputs = gen_inputs(cfg, words=12)
+    check_generator_output(gen(**inputs, training=False), cfg, 2, 12, inputs["word_mask"])
+    # One up-block fewer, starting from 8·gf_dim channels (16·gf_dim at 64 px).
+    assert len(gen.init_stage.upsample) == 3
+    assert gen.init_stage.upsample[0].filters == 4 * cfg.gf_dim
+    reference = AttnGenerator(CFG, seed=3)
+    reference.build()
+    assert gen.count_params() < reference.count_params()
+    with pytest.raises(ValueError, match="initial_size"):
+        CFG.replace(initial_size=48)
