@@ -313,19 +313,17 @@ def train_attngan(run: GanRun, callbacks=()) -> dict:
         logger.warning("resuming from %s (epoch %d, step %d)", manager.latest_checkpoint,
                        int(epoch), int(model.g_optimizer.iterations.numpy()))
     initial_epoch = int(epoch)
-    extra_callbacks = callbacks
-    callbacks = [GanCheckpoint(manager, epoch, run.checkpoint_every),
-                 keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False)]
+    used = [GanCheckpoint(manager, epoch, run.checkpoint_every), *callbacks,
+            keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False)]
     if run.sample_every:
-        callbacks.append(SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
-                                    seed=run.seed))
+        used.append(SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
+                               seed=run.seed))
     if run.max_minutes is not None:
-        callbacks.append(TimeLimit(run.max_minutes))
-    callbacks = callbacks[:1] + list(extra_callbacks) + callbacks[1:]
+        used.append(TimeLimit(run.max_minutes))
     if initial_epoch < run.epochs:
         try:
             model.fit(train_ds, epochs=run.epochs, steps_per_epoch=steps,
-                      initial_epoch=initial_epoch, callbacks=callbacks, verbose=run.verbose)
+                      initial_epoch=initial_epoch, callbacks=used, verbose=run.verbose)
         except KeyboardInterrupt:
             print(f"interrupted; run the same command again to resume from "
                   f"{manager.latest_checkpoint}")

@@ -208,3 +208,27 @@ def test_one_training_image_is_a_clear_error(tmp_path):
         train_attngan(run)
     with pytest.raises(ValueError, match="sample_every: must be >= 0"):
         train_attngan(GanRun(**{**run.__dict__, "sample_every": -1}))
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("g_learning_rate", 0.0, "g_learning_rate: must be in"),
+    ("d_learning_rate", 2.0, "d_learning_rate: must be in"),
+    ("stages", 4, "stages: must be 1, 2 or 3"),
+    ("initial_size", 48, "initial_size: must be 32 or 64"),
+])
+def test_bad_recipe_options_are_clear_errors(tmp_path, field, value, match):
+    from attngan_tf.training import GanRun, train_attngan
+
+    run = GanRun(dataset="synbirds", out=str(tmp_path / "run"), damsm=str(tmp_path / "none"),
+                 **{field: value})
+    with pytest.raises(ValueError, match=match):
+        train_attngan(run)
+
+
+def test_recipe_config_changes_stages_and_sizes_of_both_networks():
+    from attngan_tf.training.gan import recipe_config
+
+    config = recipe_config("synbirds", stages=2, initial_size=32)
+    assert config.generator.image_sizes == (32, 64)
+    assert (config.discriminator.branch_num, config.discriminator.initial_size) == (2, 32)
+    assert recipe_config("synbirds").generator.image_sizes == (64, 128, 256)
