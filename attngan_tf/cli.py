@@ -51,6 +51,9 @@ flags.DEFINE_string("data_dir", None,
 flags.DEFINE_string("split", "train", "data: split to read.")
 flags.DEFINE_integer("synbirds_train", 10_000, "data: SynBirds training images.")
 flags.DEFINE_integer("synbirds_test", 2_000, "data: SynBirds test images.")
+flags.DEFINE_integer("synbirds_image_size", None, "SynBirds rendering size in px (default 256; "
+                     "demo: 128). evaluate the demo's model with --synbirds-image-size 128 to "
+                     "use the pictures it was trained on.")
 flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch; train-damsm "
                      "(default 48 there), train: training batch size; demo: AttnGAN's "
                      "(default 8 there).")
@@ -115,7 +118,10 @@ def _verbosity() -> int:
 
 
 def _synbirds_sizes() -> dict:
-    return {"num_train": FLAGS.synbirds_train, "num_test": FLAGS.synbirds_test}
+    sizes = {"num_train": FLAGS.synbirds_train, "num_test": FLAGS.synbirds_test}
+    if FLAGS.synbirds_image_size is not None:
+        sizes["image_size"] = FLAGS.synbirds_image_size
+    return sizes
 
 
 def _info(args: list[str]) -> int:

@@ -41,3 +41,14 @@ def test_train_command_needs_a_damsm_and_reports_a_bad_one(tmp_path):
                           text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 1 and "not an exported DAMSM" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_data_command_renders_synbirds_at_the_size_asked(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "attngan_tf", "data", "--source", "synbirds", "--data_dir",
+         str(tmp_path), "--synbirds-train", "6", "--synbirds-test", "4",
+         "--synbirds-image-size", "64", "--preset", "synbirds_demo", "--batch_size", "2"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "synbirds-s0-n6-4-64" in proc.stdout and "6 images" in proc.stdout
+    assert "(2, 32, 32, 3) (2, 64, 64, 3)" in proc.stdout  # the demo preset's two stages

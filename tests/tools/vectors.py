@@ -17,7 +17,7 @@ import numpy as np
 from attngan_tf import losses
 from attngan_tf.convert import export_state_dict
 from attngan_tf.models import AttnGenerator, Discriminator, ImageEncoder, TextEncoder
-from attngan_tf.tools.parity import config_from_reference
+from attngan_tf.tools.parity import _keras_precision, config_from_reference
 
 META = {"gf_dim": 4, "df_dim": 4, "z_dim": 8, "r_num": 2, "embedding_dim": 16,
         "condition_dim": 8, "branch_num": 2, "words_num": 10, "vocab_size": 37,
@@ -36,12 +36,20 @@ def _sigmoid(x):
 def _randomize_batch_norms(model, rng):
     for v in model.variables:
         if v.path.endswith("moving_mean"):
-            v.assign(rng.normal(0, 0.1, v.shape).astype(np.float32))
+            v.assign(rng.normal(0, 0.1, v.shape).astype(v.dtype))
         elif v.path.endswith("moving_variance"):
-            v.assign(rng.uniform(0.5, 1.5, v.shape).astype(np.float32))
+            v.assign(rng.uniform(0.5, 1.5, v.shape).astype(v.dtype))
 
 
 def write_vectors(path, lengths=(7, 5, 5, 2), class_ids=(1, 2, 1, 3), seed=0, meta=None):
+    """Writes the file; our models run in float64, so the values hold no float32
+    rounding (which differs between CPUs) and the parity tool's float64 check
+    compares like with like."""
+    with _keras_precision("float64"):
+        return _write_vectors(path, lengths, class_ids, seed, meta)
+
+
+def _write_vectors(path, lengths, class_ids, seed, meta):
     meta = dict(META if meta is None else meta, batch=len(lengths))
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
