@@ -108,6 +108,21 @@ def _write_pictures(images, captions: list[str], directory: pathlib.Path, seed: 
     (directory / "captions.txt").write_text("\n".join(lines) + "\n")
 
 
+def _write_attention(model, captions: list[str], directory: pathlib.Path, seed: int) -> None:
+    """``NNN_attention.png``: the word-attention figure of caption i, drawn with
+    seed ``seed + i`` as ``samples/NNN.png``."""
+    from ..figures import attention_figure
+    from ..sampling import generate
+
+    directory.mkdir(parents=True, exist_ok=True)
+    result = generate(model, captions, seed=seed)
+    for i, caption in enumerate(captions):
+        figure = attention_figure([x[i] for x in result["images"]],
+                                  [a[i] for a in result["attention_maps"]],
+                                  result["words"][i], caption)
+        figure.save(directory / f"{i:03d}_attention.png")
+
+
 def _table(report: dict) -> str:
     attr = report["attribute_accuracy"]
     rows = [("mean attribute accuracy", f"{attr['mean']:.3f}")]
@@ -129,7 +144,6 @@ def run_demo(run: DemoRun) -> dict:
     from ..data import load_dataset
     from ..evaluation import score_model
     from ..models import load_attngan
-    from ..sampling import write_samples
 
     get_preset(run.preset)  # an unknown name fails before any work
     if run.samples < 2:
@@ -178,7 +192,7 @@ def run_demo(run: DemoRun) -> dict:
     _write_pictures(scores["images"], captions, out / "samples", run.seed)
     figures = min(run.attention_figures, samples)
     if figures:
-        write_samples(model, captions[:figures], out / "attention", seed=run.seed)
+        _write_attention(model, captions[:figures], out / "attention", run.seed)
     minutes = (time.monotonic() - start) / 60
     report = {
         "attribute_accuracy": scores["attribute_accuracy"],

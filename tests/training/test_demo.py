@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -43,7 +44,14 @@ def test_demo_runs_every_stage_writes_pictures_and_a_report(tmp_path, capsys):
     assert len(pictures) == 6 and Image.open(pictures[0]).size == (64, 64)
     lines = (demo / "samples" / "captions.txt").read_text().splitlines()
     assert [line.split("\t")[:2] for line in lines[:2]] == [["000.png", "0"], ["001.png", "1"]]
-    assert len(list((demo / "attention").glob("*_attention.png"))) == 2
+    assert sorted(p.name for p in (demo / "attention").glob("*.png")) == [
+        "000_attention.png", "001_attention.png"]
+    # Picture i is what the model draws for caption i with seed i (the attention figures' too).
+    from attngan_tf.sampling import generate
+
+    caption = lines[1].split("\t")[2]
+    drawn = generate(model, [caption], seed=1)["images_uint8"][0]
+    np.testing.assert_array_equal(drawn, np.asarray(Image.open(demo / "samples" / "001.png")))
     # Run again: the finished DAMSM is kept (the GAN's encoders must not change); the GAN resumes.
     again = run_demo(run)
     assert "DAMSM: already trained" in capsys.readouterr().out
