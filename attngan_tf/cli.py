@@ -104,7 +104,8 @@ flags.DEFINE_float("d_lr", 2e-4, "train, demo: each discriminator's Adam learnin
                    "1e-3 unless given).")
 flags.DEFINE_enum("ema_warmup", "preset", ["preset", "on", "off"],
                   "train: warm the generator's weight average up (decay min(0.999, "
-                  "(1+t)/(10+t))); preset: on for synbirds and tiny, off for the paper's.")
+                  "(1+t)/(10+t))); preset: on for synbirds, synbirds_demo and tiny, off for "
+                  "the paper's.")
 
 
 def _no_arguments(command: str, args: list[str]) -> None:
@@ -309,8 +310,10 @@ def _demo(args: list[str]) -> int:
                   preset=FLAGS.preset if FLAGS["preset"].present else defaults.preset,
                   gan_batch_size=(FLAGS.batch_size if FLAGS["batch_size"].present
                                   else defaults.gan_batch_size),
-                  g_learning_rate=FLAGS.g_lr if FLAGS["g_lr"].present else defaults.g_learning_rate,
-                  d_learning_rate=FLAGS.d_lr if FLAGS["d_lr"].present else defaults.d_learning_rate,
+                  g_learning_rate=(FLAGS.g_lr if FLAGS["g_lr"].present
+                                   else defaults.g_learning_rate),
+                  d_learning_rate=(FLAGS.d_lr if FLAGS["d_lr"].present
+                                   else defaults.d_learning_rate),
                   samples=FLAGS.samples if FLAGS["samples"].present else defaults.samples,
                   seed=FLAGS.seed, verbose=_verbosity(),
                   synbirds=_synbirds_sizes())

@@ -34,6 +34,7 @@ __all__ = [
     "LossConfig",
     "AttnGANConfig",
     "PRESETS",
+    "INITIAL_SIZES",
     "get_preset",
     "preset_names",
 ]

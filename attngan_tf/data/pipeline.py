@@ -33,6 +33,7 @@ import logging
 import numpy as np
 import tensorflow as tf
 
+from ..config import INITIAL_SIZES
 from ..text.tokenizer import CaptionTokenizer, select_words
 from ..text.vocabulary import Vocabulary
 from .records import DataError, DatasetIndex
@@ -48,8 +49,9 @@ def image_sizes(branch_num: int, initial_size: int = 64) -> tuple[int, ...]:
     (32, 64, 128 with ``initial_size`` 32)."""
     if branch_num not in (1, 2, 3):
         raise ValueError(f"branch_num: must be 1, 2 or 3, got {branch_num!r}")
-    if initial_size not in (32, 64):
-        raise ValueError(f"initial_size: must be 32 or 64, got {initial_size!r}")
+    if initial_size not in INITIAL_SIZES:
+        raise ValueError(f"initial_size: must be {' or '.join(map(str, INITIAL_SIZES))}, "
+                         f"got {initial_size!r}")
     return tuple(initial_size * 2**i for i in range(branch_num))
 
 

@@ -17,7 +17,7 @@ import pathlib
 
 import keras
 
-from ..config import AttnGANConfig, get_preset
+from ..config import INITIAL_SIZES, AttnGANConfig, get_preset
 from ..data import PipelineConfig, load_dataset
 from ..metrics import r_precision
 from ..models.damsm import DAMSM
@@ -78,7 +78,7 @@ def train_damsm(run: DamsmRun) -> dict:
         batch_size = len(train)
     images = config.image_encoder.image_size
     # The smallest pipeline image at least as large as what the trunk sees.
-    initial = 32 if images <= 32 else 64
+    initial = next((s for s in INITIAL_SIZES if s >= images), INITIAL_SIZES[-1])
     branch_num = 1 if images <= initial else (2 if images <= 2 * initial else 3)
     pipeline = PipelineConfig(branch_num=branch_num, initial_size=initial,
                               words_num=config.text.words_num, batch_size=batch_size,

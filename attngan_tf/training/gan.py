@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..config import AttnGANConfig, get_preset
+from ..config import INITIAL_SIZES, AttnGANConfig, get_preset
 from ..data import PipelineConfig, load_dataset
 from ..models.attngan import AttnGAN, default_gan_optimizer, save_attngan
 from ..models.damsm import load_damsm
@@ -253,8 +253,9 @@ def _check_recipe(run: GanRun) -> None:
             raise ValueError(f"{name}: must be in (0, 1), got {value!r}")
     if run.stages is not None and run.stages not in (1, 2, 3):
         raise ValueError(f"stages: must be 1, 2 or 3, got {run.stages!r}")
-    if run.initial_size is not None and run.initial_size not in (32, 64):
-        raise ValueError(f"initial_size: must be 32 or 64, got {run.initial_size!r}")
+    if run.initial_size is not None and run.initial_size not in INITIAL_SIZES:
+        raise ValueError(f"initial_size: must be {' or '.join(map(str, INITIAL_SIZES))}, "
+                         f"got {run.initial_size!r}")
 
 
 def train_attngan(run: GanRun, callbacks=()) -> dict:
