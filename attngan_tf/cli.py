@@ -22,6 +22,7 @@ Subcommands are the first positional argument; flags are absl flags.
 from __future__ import annotations
 
 import os
+import pathlib
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -241,10 +242,17 @@ def _sample(args: list[str]) -> int:
     from .sampling import write_samples
 
     try:
-        lines = open(FLAGS.captions, encoding="utf-8").read().splitlines()
+        data = pathlib.Path(FLAGS.captions).read_bytes()
     except OSError as e:
         raise ValueError(f"--captions: cannot read {FLAGS.captions}: {e}") from e
-    captions = [line.strip() for line in lines if line.strip()]
+    # Bytes that are not UTF-8 become U+FFFD, a word separator: the rule of the
+    # tokenizer and of the SavedModel's signature (a bad line is drawn, not fatal).
+    text = data.decode("utf-8", errors="replace")
+    replaced = sum(1 for line in text.splitlines() if "\ufffd" in line)
+    if replaced:
+        print(f"--captions: {replaced} line(s) of {FLAGS.captions} are not valid UTF-8; "
+              "their invalid bytes are read as word separators", file=sys.stderr)
+    captions = [line.strip() for line in text.splitlines() if line.strip()]
     if not captions:
         raise ValueError(f"--captions: {FLAGS.captions} has no caption")
     model, _ = load_attngan(FLAGS.model)
@@ -375,10 +383,15 @@ def _main(argv: list[str]) -> int:
         # tf.data function it arrives as an InvalidArgumentError.
         # A non-finite loss (FloatingPointError) says which step and loss;
         # a missing file or optional dependency (torch) says what is needed.
+        # A run directory another trainer holds, or whose checkpoints are all
+        # unreadable, is named with what to do.
         from .convert.pytorch import MissingDependencyError
+        from .training.checkpoint import CheckpointError
+        from .training.rundir import RunDirectoryLocked
 
         if not isinstance(e, (ValueError, FloatingPointError, FileNotFoundError,
-                              MissingDependencyError)) and (
+                              MissingDependencyError, CheckpointError,
+                              RunDirectoryLocked)) and (
                 type(e).__name__ != "InvalidArgumentError"):
             raise
         print(f"attngan {command}: error: {e}", file=sys.stderr)

@@ -120,7 +120,10 @@ def test_cli_export(exported, tmp_path):
 
 
 def _interpret(path, inputs):
-    interpreter = tf.lite.Interpreter(model_path=str(path))
+    # LiteRT, TFLite's runtime (tf.lite.Interpreter is deprecated in its favour).
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
     runner = interpreter.get_signature_runner()
     assert set(runner.get_input_details()) == set(inputs)
     return runner(**inputs)["images"]

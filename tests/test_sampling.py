@@ -86,3 +86,18 @@ def test_write_samples_and_cli(model, tmp_path):
          "--captions", str(tmp_path / "none.txt"), "--out", str(tmp_path / "o2")],
         capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert bad.returncode == 1 and "cannot read" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_draws_a_caption_line_that_is_not_utf8(model, tmp_path):
+    save_attngan(model, tmp_path / "model", model.vocabulary)
+    captions = tmp_path / "captions.txt"
+    captions.write_bytes(b"blue wings\na red\xff bird\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "attngan_tf", "sample", "--model", str(tmp_path / "model"),
+         "--captions", str(captions), "--out", str(tmp_path / "out"), "--seed", "5"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "1 line(s)" in proc.stderr and "not valid UTF-8" in proc.stderr
+    # The invalid byte separates words, as in the tokenizer and the serving signature.
+    api = model.generate(["a red bird"], seed=[5])["images_uint8"][0]
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "001_0.png")), api)

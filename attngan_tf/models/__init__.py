@@ -1,7 +1,7 @@
 """The AttnGAN networks (channels-last Keras 3 models)."""
 
 from .attention import WordAttention
-from .attngan import AttnGAN, load_attngan, save_attngan
+from .attngan import AttnGAN, default_gan_optimizer, load_attngan, save_attngan
 from .damsm import DAMSM, damsm_learning_rate, load_damsm
 from .discriminator import (ConditionalLogits, ConvBlock, Discriminator, UnconditionalLogits,
                             build_discriminators)
@@ -13,6 +13,7 @@ from .text_encoder import LSTMCell, TextEncoder
 
 __all__ = [
     "AttnGAN",
+    "default_gan_optimizer",
     "load_attngan",
     "save_attngan",
     "DAMSM",

@@ -132,7 +132,12 @@ class DAMSM(ConfigModel):
                 optimizer's learning rate at compile time (None: off; ignored when
                 the optimizer has a ``LearningRateSchedule``).
             lr_floor: the decay stops at ``lr_floor`` × the initial learning rate.
+
+        Builds the model first if needed (the optimizer's slots are created here,
+        outside the traced training step).
         """
+        if not self.built:
+            self.build()
         if optimizer is None:
             optimizer = FusedAdam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8,
                                   torch_epsilon=True)

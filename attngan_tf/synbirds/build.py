@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 import pathlib
 import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from typing import Any, Iterator
 
 import numpy as np
@@ -77,7 +79,7 @@ def _key(index: int) -> str:
 def _render_one(job: tuple[str, int, int, int, str]) -> dict[str, Any]:
     """Render image ``index`` and its captions into ``root``; return its metadata record.
 
-    Top-level (picklable) so that spawned worker processes can run it.
+    Run in this process or by a worker process (:func:`_worker`).
     """
     root, seed, index, image_size, split = job
     rng = np.random.default_rng([seed, index])
@@ -118,26 +120,91 @@ def _read_marker(directory: pathlib.Path) -> dict[str, Any] | None:
 
 def _records(jobs: list[tuple[str, int, int, int, str]], workers: int,
              progress: bool) -> Iterator[dict[str, Any]]:
-    """Run :func:`_render_one` over ``jobs`` in order, logging every ~10%."""
+    """Run :func:`_render_one` over ``jobs``; yields the records in job order, logging every ~10%.
+
+    With ``workers > 1`` the jobs are split over worker processes started as
+    ``python -m attngan_tf.synbirds.build JOBS RECORDS``. They never import the
+    caller's ``__main__`` (as ``multiprocessing``'s spawn does), so rendering
+    works from a script without an ``if __name__ == "__main__":`` guard, from
+    standard input and from a notebook. A worker that fails stops the others
+    and raises ``RuntimeError`` with its error output; nothing is retried.
+    """
     total = len(jobs)
     step = max(1, -(-total // 10))
+    last = [0]
 
     def report(done: int) -> None:
-        if progress and (done % step == 0 or done == total):
-            logger.info("SynBirds: rendered %d/%d images (%d%%)", done, total,
-                        round(100 * done / total))
+        mark = total if done >= total else done // step * step
+        if progress and mark > last[0]:
+            last[0] = mark
+            logger.info("SynBirds: rendered %d/%d images (%d%%)", mark, total,
+                        round(100 * mark / total))
 
     if workers <= 1 or total < 2:
         for done, job in enumerate(jobs, 1):
             yield _render_one(job)
             report(done)
         return
-    context = multiprocessing.get_context("spawn")
-    chunk = max(1, min(32, total // (workers * 4)))
-    with context.Pool(workers) as pool:
-        for done, record in enumerate(pool.imap(_render_one, jobs, chunksize=chunk), 1):
-            yield record
-            report(done)
+    workers = min(workers, total)
+    with tempfile.TemporaryDirectory(prefix="synbirds-workers-") as tmp:
+        tmp = pathlib.Path(tmp)
+        package_parent = str(pathlib.Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+        procs = []
+        for w in range(workers):
+            (tmp / f"jobs{w}.json").write_text(json.dumps(jobs[w::workers]))
+            err = open(tmp / f"stderr{w}.txt", "wb")
+            procs.append((subprocess.Popen(
+                [sys.executable, "-m", "attngan_tf.synbirds.build", str(tmp / f"jobs{w}.json"),
+                 str(tmp / f"records{w}.jsonl")], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=err, env=env), err))
+        try:
+            while True:
+                codes = [proc.poll() for proc, _ in procs]
+                failed = [(w, c) for w, c in enumerate(codes) if c not in (None, 0)]
+                if failed:
+                    w, code = failed[0]
+                    procs[w][1].flush()
+                    detail = (tmp / f"stderr{w}.txt").read_text(errors="replace").strip()
+                    raise RuntimeError(f"SynBirds: rendering worker {w} failed (exit code "
+                                       f"{code}): {detail[-2000:] or 'no error output'}")
+                done = sum(_count_lines(tmp / f"records{w}.jsonl") for w in range(workers))
+                report(done)
+                if all(c == 0 for c in codes):
+                    break
+                time.sleep(0.2)
+        finally:
+            for proc, err in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                err.close()
+        parts = [[json.loads(line) for line in
+                  (tmp / f"records{w}.jsonl").read_text(encoding="utf-8").splitlines()]
+                 for w in range(workers)]
+    if sum(map(len, parts)) != total:
+        raise RuntimeError(f"SynBirds: the workers rendered {sum(map(len, parts))} of {total} "
+                           "images")
+    for i in range(total):  # job i went to worker i % workers, as its (i // workers)-th
+        yield parts[i % workers][i // workers]
+
+
+def _count_lines(path: pathlib.Path) -> int:
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def _worker(jobs_file: str, records_file: str) -> None:
+    """A rendering worker: renders the jobs of ``jobs_file``, one JSON record per line."""
+    jobs = [tuple(job) for job in json.loads(pathlib.Path(jobs_file).read_text())]
+    with open(records_file, "w", encoding="utf-8", newline="\n") as f:
+        for job in jobs:
+            f.write(json.dumps(_render_one(job)) + "\n")
+            f.flush()
 
 
 def _write_text(path: pathlib.Path, lines: list[str]) -> None:
@@ -185,10 +252,10 @@ def materialize(root: str | os.PathLike | None = None, *, seed: int = 0, num_tra
         num_train: number of training images (the first ones).
         num_test: number of test images.
         image_size: side of the square images in pixels.
-        workers: rendering processes; default ``min(2, os.cpu_count())``. Workers
-            are started with ``spawn`` (safe in a process that already runs
-            TensorFlow threads), so a script calling this with ``workers > 1``
-            needs the usual ``if __name__ == "__main__":`` guard.
+        workers: rendering processes; default ``min(2, os.cpu_count())``. They
+            run ``python -m attngan_tf.synbirds.build`` and never import the
+            caller's main module, so any caller works (a script without a
+            ``__main__`` guard, standard input, a notebook).
         progress: log progress to the ``"attngan_tf.synbirds"`` logger.
 
     Returns:
@@ -258,3 +325,7 @@ def load_attributes(dataset_dir: str | os.PathLike) -> dict[str, dict[str, Any]]
                 record = json.loads(line)
                 records[record["key"]] = record
     return records
+
+
+if __name__ == "__main__":
+    _worker(*sys.argv[1:3])

@@ -10,10 +10,19 @@ path to variable, so a restore fills every variable or says which are missing.
 
 from __future__ import annotations
 
+import logging
+import pathlib
+
 import keras
 import tensorflow as tf
 
-__all__ = ["variable_map", "make_checkpoint"]
+__all__ = ["variable_map", "make_checkpoint", "restore_latest", "CheckpointError"]
+
+logger = logging.getLogger("attngan_tf.training")
+
+
+class CheckpointError(RuntimeError):
+    """No checkpoint of a run directory could be read."""
 
 
 def variable_map(obj) -> dict:
@@ -56,3 +65,36 @@ def make_checkpoint(**objects) -> tf.train.Checkpoint:
     tracked = {name: obj if isinstance(obj, tf.Variable) else variable_map(obj)
                for name, obj in objects.items()}
     return tf.train.Checkpoint(**tracked)
+
+
+def restore_latest(manager: tf.train.CheckpointManager) -> str | None:
+    """Restores the newest readable checkpoint of ``manager``; returns its path.
+
+    A checkpoint that cannot be read (truncated or corrupted files, e.g. after
+    a full disk or a killed copy) is reported and the previous one is tried;
+    the manager keeps several. Every variable is restored from the one that is
+    used (a partial read of a damaged one is overwritten). Returns None when the
+    directory has no checkpoint; raises :class:`CheckpointError` naming the
+    files when none can be read.
+    """
+    candidates = list(reversed(manager.checkpoints))
+    if not candidates:
+        return None
+    failures = []
+    for path in candidates:
+        try:
+            manager.checkpoint.restore(path).assert_existing_objects_matched()
+        except (tf.errors.OpError, ValueError, IndexError, AssertionError, OSError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else \
+                type(error).__name__
+            failures.append(f"{path}: {reason[:300]}")
+            logger.warning("checkpoint %s cannot be read (%s); trying the previous one", path,
+                           reason[:300])
+            continue
+        if failures:
+            logger.warning("resumed from %s: %d newer checkpoint(s) were unreadable", path,
+                           len(failures))
+        return path
+    directory = pathlib.Path(candidates[0]).parent
+    raise CheckpointError(f"{directory}: no checkpoint can be read; move the directory away to "
+                          "start afresh. Tried:\n  " + "\n  ".join(failures))

@@ -23,7 +23,8 @@ from ..metrics import r_precision
 from ..models.damsm import DAMSM
 from .callbacks import (AttentionImages, CheckpointCallback, RPrecisionCallback, TimeLimit,
                         make_checkpoint_manager)
-from .rundir import check_run_directory
+from .checkpoint import restore_latest
+from .rundir import check_run_directory, run_lock
 
 __all__ = ["DamsmRun", "train_damsm", "DEFAULT_PRESETS"]
 
@@ -61,7 +62,16 @@ def _config(run: DamsmRun, vocab_size: int) -> AttnGANConfig:
 
 
 def train_damsm(run: DamsmRun) -> dict:
-    """Trains (or resumes) a DAMSM; returns a summary dict (also ``r_precision.json``)."""
+    """Trains (or resumes) a DAMSM; returns a summary dict (also ``r_precision.json``).
+
+    Holds the output directory's lock (:func:`run_lock`) meanwhile; resumes from
+    the newest readable checkpoint (:func:`restore_latest`).
+    """
+    with run_lock(run.out):
+        return _train_damsm(run)
+
+
+def _train_damsm(run: DamsmRun) -> dict:
     out = pathlib.Path(run.out)
     keras.utils.set_random_seed(run.seed)
     split_kwargs = {"synbirds": run.synbirds} if run.dataset == "synbirds" else {}
@@ -92,9 +102,9 @@ def train_damsm(run: DamsmRun) -> dict:
     damsm.build()
     damsm.compile(jit_compile=run.jit_compile)
     manager, epoch = make_checkpoint_manager(out / "checkpoints", damsm)
-    if manager.latest_checkpoint:
-        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logger.warning("resuming from %s (epoch %d)", manager.latest_checkpoint, int(epoch))
+    restored = restore_latest(manager)
+    if restored:
+        logger.warning("resuming from %s (epoch %d)", restored, int(epoch))
     initial_epoch = int(epoch)
 
     r_callback = RPrecisionCallback(test_ds, every=run.eval_every, seed=run.seed)

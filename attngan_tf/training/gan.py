@@ -30,8 +30,8 @@ from ..models.attngan import AttnGAN, default_gan_optimizer, save_attngan
 from ..models.damsm import load_damsm
 from ..sampling import caption_noise, to_uint8
 from .callbacks import TimeLimit
-from .checkpoint import make_checkpoint
-from .rundir import check_run_directory
+from .checkpoint import make_checkpoint, restore_latest
+from .rundir import check_run_directory, run_lock
 
 __all__ = ["GanRun", "train_attngan", "build_attngan", "make_gan_checkpoint",
            "GanCheckpoint", "NonFiniteLoss", "SampleGrid", "write_samples"]
@@ -263,9 +263,17 @@ def train_attngan(run: GanRun, callbacks=()) -> dict:
 
     ``callbacks``: more Keras callbacks for ``fit`` (the learning-curve
     benchmark's scorer, for example), run after the checkpoint callback.
+
+    Holds the output directory's lock (:func:`run_lock`) meanwhile; resumes from
+    the newest readable checkpoint (:func:`restore_latest`).
     """
-    out = pathlib.Path(run.out)
     _check_recipe(run)
+    with run_lock(run.out):
+        return _train_attngan(run, callbacks)
+
+
+def _train_attngan(run: GanRun, callbacks) -> dict:
+    out = pathlib.Path(run.out)
     keras.utils.set_random_seed(run.seed)
     preset_name = run.preset if isinstance(run.preset, str) else run.preset.name
     ema_warmup = (EMA_WARMUP_DEFAULTS.get(preset_name, False) if run.ema_warmup is None
@@ -309,9 +317,9 @@ def train_attngan(run: GanRun, callbacks=()) -> dict:
                       for i in range(model.stages)],
         jit_compile=run.jit_compile)
     manager, epoch = make_gan_checkpoint(model, out / "checkpoints", run.keep_checkpoints)
-    if manager.latest_checkpoint:
-        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logger.warning("resuming from %s (epoch %d, step %d)", manager.latest_checkpoint,
+    restored = restore_latest(manager)
+    if restored:
+        logger.warning("resuming from %s (epoch %d, step %d)", restored,
                        int(epoch), int(model.g_optimizer.iterations.numpy()))
     initial_epoch = int(epoch)
     used = [GanCheckpoint(manager, epoch, run.checkpoint_every), *callbacks,

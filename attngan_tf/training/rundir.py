@@ -1,13 +1,88 @@
-"""The output directory of a training run: its configuration and vocabulary."""
+"""The output directory of a training run: its configuration, vocabulary and lock."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import logging
+import os
 import pathlib
+import socket
 
 from ..config import AttnGANConfig
 from ..text import Vocabulary
 
-__all__ = ["check_run_directory"]
+__all__ = ["check_run_directory", "run_lock", "RunDirectoryLocked", "LOCK_FILE"]
+
+logger = logging.getLogger("attngan_tf.training")
+
+#: Lock file in a run directory while a trainer writes it: "PID HOSTNAME".
+LOCK_FILE = ".lock"
+
+
+class RunDirectoryLocked(RuntimeError):
+    """Another live trainer is writing the same run directory."""
+
+
+def _holder(lock: pathlib.Path) -> tuple[int, str] | None:
+    try:
+        pid, host = lock.read_text().split(maxsplit=1)
+        return int(pid), host.strip()
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def run_lock(out: str | os.PathLike):
+    """Holds ``out/.lock`` (this process's PID and host name) while a trainer writes ``out``.
+
+    A second trainer on the same directory stops with :class:`RunDirectoryLocked`
+    naming the holder. A lock left by a process that no longer runs on this
+    host (killed, machine restarted) is stale: it is reported and taken over.
+    A lock from another host is respected (its process cannot be checked).
+    """
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK_FILE
+    me = f"{os.getpid()} {socket.gethostname()}"
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except OSError as error:
+            if error.errno != errno.EEXIST:
+                raise
+            holder = _holder(lock)
+            if holder is not None and (holder[1] != socket.gethostname() or _alive(holder[0])):
+                raise RunDirectoryLocked(
+                    f"{out}: another trainer (PID {holder[0]} on {holder[1]}) is writing this "
+                    f"directory; wait for it to finish or stop it, or use another --out. "
+                    f"If no such process runs, delete {lock}.") from None
+            logger.warning("%s: removing a stale lock (%s)", out,
+                           "unreadable" if holder is None else f"PID {holder[0]} has ended")
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(me + "\n")
+        break
+    else:
+        raise RunDirectoryLocked(f"{out}: could not take {lock}")
+    try:
+        yield lock
+    finally:
+        if _holder(lock) == (os.getpid(), socket.gethostname()):
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
 
 
 def check_run_directory(out: str | pathlib.Path, config: AttnGANConfig,

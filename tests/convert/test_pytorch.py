@@ -215,3 +215,26 @@ def test_converted_model_samples_and_exports(release, tmp_path):
     assert paths and all(p.is_file() for p in paths)
     export = export_saved_model(model, tmp_path / "serving")
     assert (export / "saved_model.pb").is_file()
+
+
+def test_original_checkpoints_example_converts_samples_and_exports(release, tmp_path):
+    """examples/original_checkpoints.py on files written from the shared reference vectors."""
+    files = release["files"]["legacy"]
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "original_checkpoints.py"),
+         "--netg", files["netG"], "--text_encoder", files["text_encoder"],
+         "--image_encoder", files["image_encoder"], "--captions", release["captions"],
+         "--preset", "reference_small", "--out", str(tmp_path / "run"), "--seed", "3",
+         "word1 word2 word3", "word4"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    model, vocabulary = load_attngan(tmp_path / "run" / "model")
+    assert len(vocabulary) == 50 and not model.has_discriminators
+    # write_samples: sample k of every caption uses seed + k.
+    expected = model.generate(["word1 word2 word3", "word4"], seed=[3, 3])["images_uint8"]
+    from PIL import Image
+    for i in range(2):
+        drawn = np.asarray(Image.open(tmp_path / "run" / "samples" / f"{i:03d}_0.png"))
+        np.testing.assert_array_equal(drawn, expected[i])
+        assert (tmp_path / "run" / "samples" / f"{i:03d}_0_attention.png").is_file()
+    assert (tmp_path / "run" / "serving" / "1" / "saved_model.pb").is_file()
+    assert "converted to" in result.stdout and "exported for TF Serving" in result.stdout

@@ -150,3 +150,39 @@ def test_default_root_and_progress_log(tmp_path, monkeypatch, caplog):
     monkeypatch.delenv("ATTNGAN_DATA_DIR")
     assert build.default_root() == pathlib.Path(os.path.expanduser("~")) / ".cache" / "attngan_tf"
     assert np.asarray(Image.open(next(path.rglob("*.jpg")))).shape == (32, 32, 3)
+
+
+_UNGUARDED = """
+from attngan_tf.data import load_dataset
+data = load_dataset("synbirds", {root!r}, "train",
+                    synbirds={{"num_train": 6, "num_test": 2, "image_size": 32}})
+print("images", len(data))
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "stdin"])
+def test_rendering_works_from_a_script_without_a_main_guard(tmp_path, how):
+    """Two worker processes, started from a script with no __main__ guard (or fed on stdin)."""
+    import subprocess
+    import sys
+
+    code = _UNGUARDED.format(root=str(tmp_path / "data"))
+    script = tmp_path / "script.py"
+    script.write_text(code)
+    args = [sys.executable, str(script)] if how == "script" else [sys.executable, "-"]
+    proc = subprocess.run(args, input=None if how == "script" else code, capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "images 6" in proc.stdout and "bootstrapping" not in proc.stderr
+    serial = build.materialize(tmp_path / "serial", workers=1, num_train=6, num_test=2,
+                               image_size=32, seed=0)
+    rendered = next((tmp_path / "data").glob("synbirds-*"))
+    for name in ("attributes.jsonl", "CUB_200_2011/images.txt"):
+        assert (rendered / name).read_bytes() == (serial / name).read_bytes()
+
+
+def test_a_failing_worker_is_an_error_not_a_retry(tmp_path):
+    jobs = [(str(tmp_path / "file"), 0, i, 32, "train") for i in range(4)]
+    (tmp_path / "file").write_text("a file where a directory must be")
+    with pytest.raises(RuntimeError, match="rendering worker . failed"):
+        list(build._records(jobs, workers=2, progress=False))
