@@ -3,20 +3,23 @@
 :func:`attention_figure` lays out, for one caption, the images of every stage
 side by side (top row), then for each attention stage one tile per word: the
 stage's image with a heat map of that word's attention over it and the word
-written underneath. Pure PIL and numpy; the default bitmap font (nothing is
-downloaded).
+written underneath. :func:`caption_grid` lays out many samples, each with its
+caption wrapped underneath. Pure PIL and numpy; the default bitmap font
+(nothing is downloaded).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+import textwrap
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .sampling import to_uint8
 
-__all__ = ["attention_figure", "heat_overlay"]
+__all__ = ["attention_figure", "caption_grid", "heat_overlay"]
 
 TILE = 128
 LABEL = 16
@@ -74,4 +77,41 @@ def attention_figure(images: Sequence[np.ndarray], attention_maps: Sequence[np.n
         for c, word in enumerate(words):
             figure.paste(heat_overlay(image, np.asarray(attention)[..., c]), (c * TILE, y))
             draw.text((c * TILE + 4, y + TILE + 2), word, fill="black", font=font)
+    return figure
+
+
+def caption_grid(images: Sequence[np.ndarray], captions: Sequence[str], columns: int = 6,
+                 tile: int = TILE, lines: int = 4) -> Image.Image:
+    """Samples in a grid, each with its caption wrapped underneath (at most ``lines`` lines).
+
+    Args:
+        images: ``N`` pictures ``[S, S, 3]`` (uint8, or float in [-1, 1]); shown at
+            ``tile`` px, nearest-neighbour scaled so that pixels stay visible.
+        captions: ``N`` strings.
+        columns: pictures per row.
+
+    Returns a PIL RGB image.
+    """
+    if len(images) != len(captions):
+        raise ValueError(f"{len(images)} images but {len(captions)} captions")
+    if not len(images):
+        raise ValueError("no images")
+    font = ImageFont.load_default()
+    width = max(8, tile // 6)  # characters per caption line (the bitmap font is 6 px wide)
+    text_height = lines * 11 + 4
+    rows = -(-len(images) // columns)
+    cell_w, cell_h = tile + 8, tile + text_height + 8
+    figure = Image.new("RGB", (min(columns, len(images)) * cell_w, rows * cell_h), "white")
+    draw = ImageDraw.Draw(figure)
+    for i, (image, caption) in enumerate(zip(images, captions)):
+        x, y = (i % columns) * cell_w + 4, (i // columns) * cell_h + 4
+        pixels = np.asarray(image)
+        if pixels.dtype != np.uint8:
+            pixels = np.asarray(to_uint8(pixels))
+        figure.paste(Image.fromarray(pixels).resize((tile, tile), Image.NEAREST), (x, y))
+        wrapped = textwrap.wrap(caption, width)
+        if len(wrapped) > lines:
+            wrapped = wrapped[:lines - 1] + [wrapped[lines - 1][:width - 3] + "..."]
+        draw.multiline_text((x, y + tile + 3), "\n".join(wrapped), fill="black", font=font,
+                            spacing=1)
     return figure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from attngan_tf.figures import TILE, attention_figure, heat_overlay
 
@@ -26,3 +27,21 @@ def test_figure_layout():
     assert figure.size[0] == len(words) * TILE
     assert figure.size[1] > 3 * TILE and figure.mode == "RGB"
     assert attention_figure(images, maps, words, max_words=2).size[0] == 3 * TILE
+
+
+def test_caption_grid_places_every_sample_and_refuses_mismatches():
+    from attngan_tf.figures import caption_grid
+
+    red = np.zeros((16, 16, 3), np.uint8)
+    red[..., 0] = 255
+    blue = -np.ones((16, 16, 3), np.float32)
+    blue[..., 2] = 1.0
+    grid = caption_grid([red, blue, red], ["a red bird " * 20, "blue", "red"], columns=2,
+                        tile=64)
+    assert grid.size == (2 * 72, 2 * (64 + 4 * 11 + 4 + 8))
+    pixels = np.asarray(grid)
+    assert tuple(pixels[10, 10]) == (255, 0, 0) and tuple(pixels[10, 72 + 10]) == (0, 0, 255)
+    assert tuple(pixels[(64 + 60) + 10, 10]) == (255, 0, 0)  # third sample, second row
+    assert (pixels[70:110, 4:68] < 128).any()  # caption text under the first picture
+    with pytest.raises(ValueError, match="2 images but 1"):
+        caption_grid([red, red], ["x"])
