@@ -10,9 +10,8 @@ caption wrapped underneath. Pure PIL and numpy; the default bitmap font
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import textwrap
+from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont

@@ -79,7 +79,7 @@ def _key(index: int) -> str:
 def _render_one(job: tuple[str, int, int, int, str]) -> dict[str, Any]:
     """Render image ``index`` and its captions into ``root``; return its metadata record.
 
-    Run in this process or by a worker process (:func:`_worker`).
+    Run in this process or by a worker process (:func:`render_jobs`).
     """
     root, seed, index, image_size, split = job
     rng = np.random.default_rng([seed, index])
@@ -123,7 +123,7 @@ def _records(jobs: list[tuple[str, int, int, int, str]], workers: int,
     """Run :func:`_render_one` over ``jobs``; yields the records in job order, logging every ~10%.
 
     With ``workers > 1`` the jobs are split over worker processes started as
-    ``python -m attngan_tf.synbirds.build JOBS RECORDS``. They never import the
+    ``python -m attngan_tf.synbirds.render_worker JOBS RECORDS``. They never import the
     caller's ``__main__`` (as ``multiprocessing``'s spawn does), so rendering
     works from a script without an ``if __name__ == "__main__":`` guard, from
     standard input and from a notebook. A worker that fails stops the others
@@ -156,7 +156,8 @@ def _records(jobs: list[tuple[str, int, int, int, str]], workers: int,
             (tmp / f"jobs{w}.json").write_text(json.dumps(jobs[w::workers]))
             err = open(tmp / f"stderr{w}.txt", "wb")
             procs.append((subprocess.Popen(
-                [sys.executable, "-m", "attngan_tf.synbirds.build", str(tmp / f"jobs{w}.json"),
+                [sys.executable, "-m", "attngan_tf.synbirds.render_worker",
+                 str(tmp / f"jobs{w}.json"),
                  str(tmp / f"records{w}.jsonl")], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=err, env=env), err))
         try:
@@ -198,7 +199,7 @@ def _count_lines(path: pathlib.Path) -> int:
         return 0
 
 
-def _worker(jobs_file: str, records_file: str) -> None:
+def render_jobs(jobs_file: str, records_file: str) -> None:
     """A rendering worker: renders the jobs of ``jobs_file``, one JSON record per line."""
     jobs = [tuple(job) for job in json.loads(pathlib.Path(jobs_file).read_text())]
     with open(records_file, "w", encoding="utf-8", newline="\n") as f:
@@ -253,7 +254,7 @@ def materialize(root: str | os.PathLike | None = None, *, seed: int = 0, num_tra
         num_test: number of test images.
         image_size: side of the square images in pixels.
         workers: rendering processes; default ``min(2, os.cpu_count())``. They
-            run ``python -m attngan_tf.synbirds.build`` and never import the
+            run ``python -m attngan_tf.synbirds.render_worker`` and never import the
             caller's main module, so any caller works (a script without a
             ``__main__`` guard, standard input, a notebook).
         progress: log progress to the ``"attngan_tf.synbirds"`` logger.
@@ -325,7 +326,3 @@ def load_attributes(dataset_dir: str | os.PathLike) -> dict[str, dict[str, Any]]
                 record = json.loads(line)
                 records[record["key"]] = record
     return records
-
-
-if __name__ == "__main__":
-    _worker(*sys.argv[1:3])

@@ -42,6 +42,35 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _create_with(path: pathlib.Path, text: str) -> bool:
+    """Creates ``path`` holding ``text`` atomically: False if it exists.
+
+    The text is written to a private file first and hard-linked into place, so
+    no one ever reads a half-written lock (file systems without hard links:
+    exclusive create, then write).
+    """
+    staging = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    staging.write_text(text)
+    try:
+        os.link(staging, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            staging.unlink()
+
+
 @contextlib.contextmanager
 def run_lock(out: str | os.PathLike):
     """Holds ``out/.lock`` (this process's PID and host name) while a trainer writes ``out``.
@@ -56,25 +85,18 @@ def run_lock(out: str | os.PathLike):
     lock = out / LOCK_FILE
     me = f"{os.getpid()} {socket.gethostname()}"
     for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except OSError as error:
-            if error.errno != errno.EEXIST:
-                raise
-            holder = _holder(lock)
-            if holder is not None and (holder[1] != socket.gethostname() or _alive(holder[0])):
-                raise RunDirectoryLocked(
-                    f"{out}: another trainer (PID {holder[0]} on {holder[1]}) is writing this "
-                    f"directory; wait for it to finish or stop it, or use another --out. "
-                    f"If no such process runs, delete {lock}.") from None
-            logger.warning("%s: removing a stale lock (%s)", out,
-                           "unreadable" if holder is None else f"PID {holder[0]} has ended")
-            with contextlib.suppress(FileNotFoundError):
-                lock.unlink()
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(me + "\n")
-        break
+        if _create_with(lock, me + "\n"):
+            break
+        holder = _holder(lock)
+        if holder is not None and (holder[1] != socket.gethostname() or _alive(holder[0])):
+            raise RunDirectoryLocked(
+                f"{out}: another trainer (PID {holder[0]} on {holder[1]}) is writing this "
+                f"directory; wait for it to finish or stop it, or use another --out. "
+                f"If no such process runs, delete {lock}.")
+        logger.warning("%s: removing a stale lock (%s)", out,
+                       "unreadable" if holder is None else f"PID {holder[0]} has ended")
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
     else:
         raise RunDirectoryLocked(f"{out}: could not take {lock}")
     try:
