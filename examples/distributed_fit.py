@@ -103,9 +103,11 @@ def main(argv):
 
     synbirds = {"num_train": FLAGS.num_train, "num_test": 4}
     with strategy.scope():
-        if FLAGS.damsm:
+        if FLAGS.damsm:  # the DAMSM's vocabulary
             model, vocabulary = build_attngan(FLAGS.damsm, FLAGS.preset, seed=0)
-        else:
+            train = load_dataset("synbirds", FLAGS.data_dir, "train", vocabulary=vocabulary,
+                                 synbirds=synbirds)
+        else:  # the data's vocabulary
             print("no --damsm: the text and image encoders start from random weights")
             train = load_dataset("synbirds", FLAGS.data_dir, "train", synbirds=synbirds)
             vocabulary = train.vocabulary
@@ -114,8 +116,6 @@ def main(argv):
                 vocab_size=len(vocabulary))), seed=0)
             model.build()
         model.compile()
-    train = load_dataset("synbirds", FLAGS.data_dir, "train", vocabulary=vocabulary,
-                         synbirds=synbirds)
     pipeline = PipelineConfig.for_model(model.config, repeat=True,
                                         batch_size=FLAGS.per_replica_batch * replicas)
     dataset = train.to_tf_dataset(pipeline).map(

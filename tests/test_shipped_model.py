@@ -26,16 +26,13 @@ pytestmark = pytest.mark.skipif(not (SHIPPED / "model" / "config.json").is_file(
                                 reason="saved_models/synbirds_demo is absent")
 
 
-def test_captions(count: int = 50, first: int = 10000) -> list[str]:
+def synbirds_test_captions(count: int = 50, first: int = 10000) -> list[str]:
     """Caption 0 of SynBirds test images ``first..first+count-1`` (seed 0, 10,000 train)."""
     captions = []
     for index in range(first, first + count):
         rng = np.random.default_rng([0, index])
         captions.append(make_captions(sample_spec(rng), rng, n=10)[0])
     return captions
-
-
-test_captions.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +53,7 @@ def test_loads_and_draws_deterministically(shipped):
 
 
 def test_it_draws_what_the_captions_say(shipped):
-    captions = test_captions()
+    captions = synbirds_test_captions()
     images = np.concatenate([shipped.generate(captions[i:i + 25], seed=i)["images_uint8"]
                              for i in (0, 25)])
     result = caption_attribute_accuracy(images, captions)
@@ -79,7 +76,7 @@ def test_serving_export_matches_the_model(shipped):
 
     signature = tf.saved_model.load(str(SHIPPED / "serving" / "1")).signatures[
         "generate_with_seed"]
-    captions = test_captions(4)
+    captions = synbirds_test_captions(4)
     out = signature(captions=tf.constant(captions), seed=tf.constant([0, 1, 2, 3], tf.int64))
     np.testing.assert_array_equal(out["images"].numpy(),
                                   shipped.generate(captions, seed=0)["images_uint8"])
@@ -93,12 +90,12 @@ def test_tflite_export_matches_within_1e3(shipped, tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runner = Interpreter(model_path=str(tmp_path / "attngan.tflite")).get_signature_runner()
-    result = shipped.generate([test_captions(1)[0]], seed=7)
+    result = shipped.generate([synbirds_test_captions(1)[0]], seed=7)
     rng = np.random.default_rng(7)
     cfg = shipped.config.generator
     noise = {"noise": rng.standard_normal((1, cfg.z_dim)).astype(np.float32),
              "ca_noise": rng.standard_normal((1, cfg.condition_dim)).astype(np.float32)}
-    keras_images = shipped.generate([test_captions(1)[0]], noise=noise)["images"][-1]
+    keras_images = shipped.generate([synbirds_test_captions(1)[0]], noise=noise)["images"][-1]
     lite = runner(token_ids=result["token_ids"].astype(np.int32),
                   lengths=np.maximum(result["lengths"], 1).astype(np.int32), **noise)["images"]
     np.testing.assert_allclose(lite, keras_images, atol=1e-3)
