@@ -2,12 +2,14 @@
 
 Usage::
 
-    attngan info --preset birds       # parameter counts of every network
+    attngan info --preset birds       # parameter counts of every network; every preset
     attngan parity FILE.npz           # compare with the original PyTorch outputs
     attngan data --source synbirds    # read (render) a dataset, summarise it, time a batch
     attngan train-damsm --dataset synbirds --out runs/damsm [--epochs N] [--max-minutes M]
+        [--damsm-recipe damsm_bird]
     attngan train --dataset synbirds --damsm runs/damsm/damsm --out runs/attngan [--max-minutes M]
     attngan sample --model runs/attngan/model --captions captions.txt --out samples [--n K]
+    attngan sample --model DIR --eval-recipe eval_bird --data-dir data/birds --out samples
     attngan export --model runs/attngan/model --out saved_models/NAME   # TF Serving layout
     attngan export --format tflite [--float16] --model runs/attngan/model --out DIR
     attngan evaluate --model DIR --dataset synbirds [--samples N] [--metrics is,fid,rprec,attr]
@@ -21,6 +23,7 @@ Subcommands are the first positional argument; flags are absl flags.
 
 from __future__ import annotations
 
+import logging
 import os
 import pathlib
 import sys
@@ -29,11 +32,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
-from .config import get_preset, preset_names  # noqa: E402
+from .config import (DAMSM_PRESETS, EVAL_PRESETS, get_eval_preset,  # noqa: E402
+                     get_preset, preset_names)
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_enum("preset", "birds", list(preset_names()), "Configuration preset.")
+flags.DEFINE_enum("preset", "birds", list(preset_names(aliases=True)),
+                  "Configuration preset (bird_attn2 and coco_attn2: the original's names "
+                  "of birds and coco).")
+flags.DEFINE_enum("damsm_recipe", None, list(DAMSM_PRESETS),
+                  "train-damsm: the original's DAMSM pretraining settings (cfg/DAMSM/*.yml: "
+                  "preset, epochs, batch size, learning rate, gradient clip, caption length); "
+                  "flags given explicitly win.")
+flags.DEFINE_enum("eval_recipe", None, list(EVAL_PRESETS),
+                  "sample: the original's evaluation settings (cfg/eval_*.yml): draw every "
+                  "example caption of --data-dir (its example_filenames.txt), instead of "
+                  "--captions.")
+flags.DEFINE_boolean("verbose", False, "All commands (also -v): show TensorFlow's native log "
+                     "lines (CUDA probing, XLA start-up) and absl's full log format.")
+flags.DEFINE_boolean("version", False, "Print the package version and exit.")
 flags.DEFINE_integer("vocab_size", None, "info: override the preset's vocabulary size.")
 flags.DEFINE_boolean("quiet", False, "parity: print only the summary line.")
 flags.DEFINE_enum("precision", "float64", ["float64", "float32"],
@@ -136,11 +153,43 @@ def _info(args: list[str]) -> int:
         config = config.replace(text=config.text.replace(vocab_size=FLAGS.vocab_size))
     print(f"preset {config.name}: vocabulary {config.text.vocab_size}, "
           f"{config.text.words_num} words/caption, embedding {config.text.embedding_dim}, "
-          f"{config.generator.branch_num} stages")
+          f"{config.generator.branch_num} stages"
+          + (" (AttnDCGAN: one image)" if config.generator.single_image else ""))
     print(f"{'network':<22s} {'parameters':>12s}  summary")
     for net in describe(config):
         print(net.line())
+    print()
+    print(_catalogue())
     return 0
+
+
+def _catalogue() -> str:
+    """Every named configuration: model presets (with the original's names),
+    DAMSM pretraining and evaluation recipes."""
+    from .config import PRESET_ALIASES, PRESETS
+
+    names = {name: [a for a, target in PRESET_ALIASES.items() if target == name]
+             for name in PRESETS}
+    lines = ["model presets (--preset):"]
+    for name, aliases in names.items():
+        config = PRESETS[name]
+        gen = config.generator
+        alias = f" (= {', '.join(aliases)})" if aliases else ""
+        kind = "AttnDCGAN, one image" if gen.single_image else f"{gen.branch_num} stage(s)"
+        lines.append(f"  {name + alias:<34s} {kind}, "
+                     f"{'/'.join(map(str, gen.output_sizes))} px, gf {gen.gf_dim}, "
+                     f"df {config.discriminator.df_dim}, lambda {config.loss.damsm_lambda:g}")
+    lines.append("DAMSM pretraining recipes (train-damsm --damsm-recipe):")
+    for name, recipe in DAMSM_PRESETS.items():
+        lines.append(f"  {name:<34s} preset {recipe.model_preset}, {recipe.epochs} epochs, "
+                     f"batch {recipe.batch_size}, lr {recipe.learning_rate:g}, clip "
+                     f"{recipe.text_grad_clip:g}, {recipe.words_num} words")
+    lines.append("evaluation recipes (sample --eval-recipe):")
+    for name, recipe in EVAL_PRESETS.items():
+        lines.append(f"  {name:<34s} preset {recipe.model_preset}, {recipe.net_g}, batch "
+                     f"{recipe.batch_size}, {recipe.words_num} words, the captions of "
+                     f"DATA/{recipe.captions}")
+    return "\n".join(lines)
 
 
 def _parity(args: list[str]) -> int:
@@ -197,14 +246,16 @@ def _train_damsm(args: list[str]) -> int:
         raise app.UsageError("train-damsm needs --out DIR")
     from .training import DamsmRun, train_damsm
 
-    preset = FLAGS.preset if FLAGS["preset"].present else None
-    run = DamsmRun(dataset=FLAGS.dataset, out=FLAGS.out, data_dir=FLAGS.data_dir, preset=preset,
-                   epochs=FLAGS.epochs,
-                   batch_size=FLAGS.batch_size if FLAGS["batch_size"].present else 48,
+    explicit = {name: getattr(FLAGS, name) for name in ("preset", "epochs", "batch_size")
+                if FLAGS[name].present}
+    options = dict(dataset=FLAGS.dataset, out=FLAGS.out, data_dir=FLAGS.data_dir,
                    max_minutes=FLAGS.max_minutes, trunk_weights=FLAGS.trunk_weights,
-                   eval_every=FLAGS.eval_every, seed=FLAGS.seed,
-                   verbose=_verbosity(),
-                   synbirds=_synbirds_sizes())
+                   eval_every=FLAGS.eval_every, seed=FLAGS.seed, verbose=_verbosity(),
+                   synbirds=_synbirds_sizes(), **explicit)
+    if FLAGS.damsm_recipe:  # its settings, the flags given explicitly over them
+        run = DamsmRun.from_recipe(FLAGS.damsm_recipe, **options)
+    else:
+        run = DamsmRun(**options)
     train_damsm(run)
     return 0
 
@@ -234,8 +285,11 @@ def _train(args: list[str]) -> int:
 def _sample(args: list[str]) -> int:
     """Draws pictures and word-attention figures for captions from a trained model."""
     _no_arguments("sample", args)
+    if FLAGS.eval_recipe:
+        return _sample_examples()
     if not (FLAGS.model and FLAGS.captions and FLAGS.out):
-        raise app.UsageError("sample needs --model DIR --captions FILE --out DIR")
+        raise app.UsageError("sample needs --model DIR --captions FILE --out DIR (or "
+                             "--eval-recipe NAME --data-dir DIR instead of --captions)")
     if FLAGS.n < 1:
         raise ValueError(f"--n: must be at least 1, got {FLAGS.n}")
     from .models import load_attngan
@@ -258,6 +312,31 @@ def _sample(args: list[str]) -> int:
     model, _ = load_attngan(FLAGS.model)
     paths = write_samples(model, captions, FLAGS.out, seed=FLAGS.seed, per_caption=FLAGS.n)
     print(f"wrote {len(paths)} pictures and their attention figures to {FLAGS.out}")
+    return 0
+
+
+def _sample_examples() -> int:
+    """``sample --eval-recipe``: every example caption file of the data set (gen_example)."""
+    if not (FLAGS.model and FLAGS.data_dir and FLAGS.out):
+        raise app.UsageError("sample --eval-recipe needs --model DIR --data-dir DIR --out DIR")
+    if FLAGS["captions"].present:
+        raise app.UsageError("sample: give --captions or --eval-recipe, not both")
+    if FLAGS.n < 1:
+        raise ValueError(f"--n: must be at least 1, got {FLAGS.n}")
+    from .models import load_attngan
+    from .sampling import read_example_captions, write_samples
+
+    settings = get_eval_preset(FLAGS.eval_recipe)
+    examples = read_example_captions(FLAGS.data_dir, settings.captions)
+    model, _ = load_attngan(FLAGS.model)
+    total = 0
+    for name, captions in examples:
+        paths = write_samples(model, captions, pathlib.Path(FLAGS.out) / name, seed=FLAGS.seed,
+                              per_caption=FLAGS.n, batch_size=settings.batch_size,
+                              words_num=settings.words_num)
+        total += len(paths)
+    print(f"wrote {total} pictures of {len(examples)} example caption file(s) "
+          f"({FLAGS.eval_recipe}) to {FLAGS.out}")
     return 0
 
 
@@ -370,7 +449,28 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+class _PlainFormatter(logging.Formatter):
+    """``attngan: warning: message`` instead of absl's ``W1203 15:02:04.97 123 file.py:1] ...``."""
+
+    def format(self, record):
+        text = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            text = f"attngan: {record.levelname.lower()}: {text}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
 def _main(argv: list[str]) -> int:
+    if FLAGS.version:
+        from . import __version__
+
+        print(f"attngan_tf {__version__}")
+        return 0
+    if not FLAGS.verbose:
+        from absl import logging as absl_logging
+
+        absl_logging.get_absl_handler().setFormatter(_PlainFormatter())
     if len(argv) < 2:
         raise app.UsageError(_usage())
     command, args = argv[1], argv[2:]
@@ -399,9 +499,12 @@ def _main(argv: list[str]) -> int:
 
 
 def _underscore_flags(argv: list[str]) -> list[str]:
-    """Accepts ``--data-dir`` as well as absl's ``--data_dir``."""
+    """Accepts ``--data-dir`` as well as absl's ``--data_dir``, and ``-v`` for ``--verbose``
+    (absl's own ``-v N``, a number after it, is left as it is)."""
     out = []
-    for arg in argv:
+    for i, arg in enumerate(argv):
+        if arg == "-v" and not (i + 1 < len(argv) and argv[i + 1].lstrip("-").isdigit()):
+            arg = "--verbose"
         if arg.startswith("--") and len(arg) > 2:
             name, sep, value = arg[2:].partition("=")
             arg = "--" + name.replace("-", "_") + sep + value
@@ -409,14 +512,27 @@ def _underscore_flags(argv: list[str]) -> list[str]:
     return out
 
 
+def _quiet_unless_verbose(argv: list[str]) -> None:
+    """Without ``--verbose``: TensorFlow's native log lines (CUDA probing, XLA
+    start-up) are dropped from stderr (:mod:`attngan_tf.native_logs`)."""
+    if "--verbose" not in argv and "--verbose=true" not in argv:
+        from .native_logs import filter_native_logs
+
+        filter_native_logs()
+
+
 def main() -> None:
     """Console-script entry point (``attngan``)."""
-    app.run(_main, argv=_underscore_flags(sys.argv))
+    argv = _underscore_flags(sys.argv)
+    _quiet_unless_verbose(argv)
+    app.run(_main, argv=argv)
 
 
 def run_subcommand(name: str, args: list[str]) -> None:
     """Runs one subcommand as if called as ``attngan NAME ARGS`` (exits)."""
-    app.run(_main, argv=_underscore_flags([sys.argv[0], name, *args]))
+    argv = _underscore_flags([sys.argv[0], name, *args])
+    _quiet_unless_verbose(argv)
+    app.run(_main, argv=argv)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,21 @@ stored as JSON next to checkpoints and inside ``.keras`` files.
 
 Presets follow the original release's YAML files:
 
-* ``birds``  -- ``cfg/bird_attn2.yml`` + ``cfg/DAMSM/bird.yml`` (CUB-200-2011).
-* ``coco``   -- ``cfg/coco_attn2.yml`` + ``cfg/DAMSM/coco.yml`` (COCO-2014).
+* ``birds``  -- ``cfg/bird_attn2.yml`` + ``cfg/DAMSM/bird.yml`` (CUB-200-2011);
+  alias ``bird_attn2``.
+* ``bird_attndcgan2`` -- ``cfg/bird_attnDCGAN2.yml``: AttnDCGAN (one image,
+  one discriminator without the unconditional head).
+* ``coco``   -- ``cfg/coco_attn2.yml`` + ``cfg/DAMSM/coco.yml`` (COCO-2014);
+  alias ``coco_attn2``.
 * ``tiny``   -- a small configuration for tests and CPU demos.
 * ``synbirds`` -- the built-in SynBirds data on a CPU (three stages, 256 px).
 * ``synbirds_demo`` -- ``attngan demo``'s: SynBirds in two stages of 32 and 64 px.
 * ``reference_small`` -- the configuration of ``shared/reference_vectors``.
+
+The original's DAMSM pretraining files (``cfg/DAMSM/bird.yml``, ``coco.yml``)
+are :data:`DAMSM_PRESETS` (``damsm_bird``, ``damsm_coco``), its evaluation
+files (``cfg/eval_*.yml``) :data:`EVAL_PRESETS` (``eval_bird``, ``eval_coco``,
+``eval_bird_attndcgan2``).
 
 Names follow the paper where it names things (``embedding_dim`` is the paper's
 D, ``condition_dim`` the size of the conditioning-augmentation code); the
@@ -34,9 +43,16 @@ __all__ = [
     "LossConfig",
     "AttnGANConfig",
     "PRESETS",
+    "PRESET_ALIASES",
     "INITIAL_SIZES",
     "get_preset",
     "preset_names",
+    "DamsmTrainingConfig",
+    "DAMSM_PRESETS",
+    "get_damsm_preset",
+    "EvaluationConfig",
+    "EVAL_PRESETS",
+    "get_eval_preset",
 ]
 
 
@@ -153,8 +169,11 @@ class GeneratorConfig(_DictMixin):
     z_dim: int = 100  # GAN.Z_DIM
     condition_dim: int = 100  # GAN.CONDITION_DIM
     embedding_dim: int = 256  # nef, must match the text encoder
-    r_num: int = 2  # GAN.R_NUM: residual blocks per refinement stage
+    r_num: int = 2  # GAN.R_NUM: residual blocks per refinement stage (0: none)
     branch_num: int = 3  # TREE.BRANCH_NUM: 1..3 stages of 64, 128, 256 px
+    # GAN.B_DCGAN: the AttnDCGAN variant (the reference's G_DCGAN): the stages
+    # hand on only their hidden code and one image is drawn, by the last stage.
+    single_image: bool = False
     # Side of the first stage's image (the reference: 64; 32 halves every stage's
     # size -- 32, 64, 128 px -- with one up-block fewer in the first stage).
     initial_size: int = 64
@@ -164,18 +183,25 @@ class GeneratorConfig(_DictMixin):
     reference_mask_quirk: bool = False
 
     def __post_init__(self):
-        _positive(self, "gf_dim", "z_dim", "condition_dim", "embedding_dim", "r_num",
-                  "branch_num")
+        _positive(self, "gf_dim", "z_dim", "condition_dim", "embedding_dim", "branch_num")
+        _require(isinstance(self.r_num, int) and not isinstance(self.r_num, bool)
+                 and self.r_num >= 0, "GeneratorConfig", "r_num",
+                 f"must be a non-negative integer, got {self.r_num!r}")
         _require(1 <= self.branch_num <= 3, "GeneratorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
-        _is_bool(self, "reference_mask_quirk")
+        _is_bool(self, "reference_mask_quirk", "single_image")
         _require(self.initial_size in INITIAL_SIZES, "GeneratorConfig", "initial_size",
                  f"must be one of {INITIAL_SIZES}, got {self.initial_size!r}")
 
     @property
     def image_sizes(self) -> tuple[int, ...]:
-        """Side length of each stage's output image."""
+        """Side length of each stage's hidden code (and image, unless ``single_image``)."""
         return tuple(self.initial_size * 2**i for i in range(self.branch_num))
+
+    @property
+    def output_sizes(self) -> tuple[int, ...]:
+        """Side length of each image the generator returns (one per discriminator)."""
+        return self.image_sizes[-1:] if self.single_image else self.image_sizes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,9 +212,15 @@ class DiscriminatorConfig(_DictMixin):
     embedding_dim: int = 256  # nef: size of the sentence condition
     branch_num: int = 3  # one discriminator per generator stage
     initial_size: int = 64  # image side of the first discriminator (the generator's)
+    # AttnDCGAN (GAN.B_DCGAN): one discriminator, for the last stage's image size.
+    single_image: bool = False
+    # The reference's b_jcu: an unconditional real/fake head next to the
+    # conditional one (False for AttnDCGAN's D_NET256(b_jcu=False)).
+    unconditional: bool = True
 
     def __post_init__(self):
         _positive(self, "df_dim", "embedding_dim", "branch_num")
+        _is_bool(self, "single_image", "unconditional")
         _require(1 <= self.branch_num <= 3, "DiscriminatorConfig", "branch_num",
                  f"must be 1, 2 or 3, got {self.branch_num}")
         _require(self.initial_size in INITIAL_SIZES, "DiscriminatorConfig", "initial_size",
@@ -246,7 +278,7 @@ class AttnGANConfig:
             other = getattr(self, field).embedding_dim
             _require(other == nef, "AttnGANConfig", f"{field}.embedding_dim",
                      f"must equal text.embedding_dim ({nef}), got {other}")
-        for field in ("branch_num", "initial_size"):
+        for field in ("branch_num", "initial_size", "single_image"):
             mine, theirs = getattr(self.discriminator, field), getattr(self.generator, field)
             _require(mine == theirs, "AttnGANConfig", f"discriminator.{field}",
                      f"must equal generator.{field} ({theirs}), got {mine}")
@@ -317,12 +349,26 @@ def _synbirds_preset() -> AttnGANConfig:
     return config.replace(text=config.text.replace(dropout=0.2))
 
 
+def _bird_attndcgan2() -> AttnGANConfig:
+    config = AttnGANConfig.build(
+        "bird_attndcgan2", vocab_size=5450, words_num=18, captions_per_image=10,
+        embedding_dim=256, gf_dim=32, df_dim=64, z_dim=100, condition_dim=100, r_num=0,
+        branch_num=3, damsm_lambda=1.0)
+    return config.replace(
+        generator=config.generator.replace(single_image=True),
+        discriminator=config.discriminator.replace(single_image=True, unconditional=False))
+
+
 PRESETS: dict[str, AttnGANConfig] = {
     # cfg/bird_attn2.yml; vocabulary of the CUB captions (5,450 incl. <end>).
     "birds": AttnGANConfig.build(
         "birds", vocab_size=5450, words_num=18, captions_per_image=10, embedding_dim=256,
         gf_dim=32, df_dim=64, z_dim=100, condition_dim=100, r_num=2, branch_num=3,
         damsm_lambda=5.0),
+    # cfg/bird_attnDCGAN2.yml: AttnDCGAN. The stages hand on only their hidden
+    # code (no residual blocks, R_NUM 0) and one 256 px image is drawn, judged
+    # by one D_NET256 without the unconditional head (b_jcu=False); LAMBDA 1.
+    "bird_attndcgan2": _bird_attndcgan2(),
     # cfg/coco_attn2.yml; vocabulary of the COCO-2014 captions (27,297 incl. <end>).
     "coco": AttnGANConfig.build(
         "coco", vocab_size=27297, words_num=12, captions_per_image=5, embedding_dim=256,
@@ -354,14 +400,104 @@ PRESETS: dict[str, AttnGANConfig] = {
 }
 
 
-def preset_names() -> tuple[str, ...]:
-    return tuple(PRESETS)
+#: The original's file names of the configurations above (``code/cfg/NAME.yml``).
+PRESET_ALIASES: dict[str, str] = {"bird_attn2": "birds", "coco_attn2": "coco"}
+
+
+def preset_names(aliases: bool = False) -> tuple[str, ...]:
+    """Names of the model presets (with ``aliases``: also :data:`PRESET_ALIASES`)."""
+    return tuple(PRESETS) + (tuple(PRESET_ALIASES) if aliases else ())
 
 
 def get_preset(name: str) -> AttnGANConfig:
-    """Returns the named preset; raises ``ValueError`` listing the valid names."""
+    """Returns the named preset (or alias); raises ``ValueError`` listing the valid names."""
     try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+        return PRESETS[PRESET_ALIASES.get(name, name)]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown preset {name!r}; choose one of "
+                         f"{', '.join(preset_names(aliases=True))}") from None
+
+
+# ---------------------------------------------------------------------------
+# Recipes of the original's other configuration files
+
+
+@dataclasses.dataclass(frozen=True)
+class DamsmTrainingConfig(_DictMixin):
+    """DAMSM pretraining (``code/cfg/DAMSM/*.yml``): what ``train-damsm`` runs.
+
+    The networks are the model preset's text and image encoders; this holds
+    the run's settings. ``attngan train-damsm --recipe NAME`` uses them (flags
+    given explicitly win).
+    """
+
+    model_preset: str  # the networks (text and image encoder sections)
+    epochs: int = 600  # TRAIN.MAX_EPOCH
+    batch_size: int = 48  # TRAIN.BATCH_SIZE
+    learning_rate: float = 2e-3  # TRAIN.ENCODER_LR (x0.98 per epoch, as the reference)
+    text_grad_clip: float = 0.25  # TRAIN.RNN_GRAD_CLIP (global norm, text encoder)
+    words_num: int = 18  # TEXT.WORDS_NUM: caption length while training
+    snapshot_interval: int = 50  # TRAIN.SNAPSHOT_INTERVAL (epochs; ours checkpoint every epoch)
+
+    def __post_init__(self):
+        _require(self.model_preset in PRESETS, "DamsmTrainingConfig", "model_preset",
+                 f"unknown preset {self.model_preset!r}")
+        _positive(self, "epochs", "batch_size", "words_num", "snapshot_interval")
+        _positive(self, "learning_rate", "text_grad_clip", integer=False)
+
+
+#: ``cfg/DAMSM/bird.yml`` and ``cfg/DAMSM/coco.yml``.
+DAMSM_PRESETS: dict[str, DamsmTrainingConfig] = {
+    "damsm_bird": DamsmTrainingConfig("birds", words_num=18, snapshot_interval=50),
+    "damsm_coco": DamsmTrainingConfig("coco", words_num=15, snapshot_interval=5),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationConfig(_DictMixin):
+    """Sampling a trained model on the data set's example captions (``code/cfg/eval_*.yml``).
+
+    ``attngan sample --model DIR --recipe NAME --data-dir DATA`` reads
+    ``DATA/<captions>`` (one caption file per line, ``DATA/<line>.txt``) and
+    draws every caption of every file, ``batch_size`` at a time, captions cut
+    to ``words_num`` known words.
+    """
+
+    model_preset: str  # the architecture the released generator has
+    batch_size: int = 100  # TRAIN.BATCH_SIZE
+    words_num: int = 25  # TEXT.WORDS_NUM: longest caption sampled
+    captions: str = "example_filenames.txt"  # list of caption files, under the data directory
+    net_g: str = "bird_AttnGAN2.pth"  # TRAIN.NET_G: the release's generator file
+    net_e: str = "text_encoder200.pth"  # TRAIN.NET_E: the release's text encoder file
+
+    def __post_init__(self):
+        _require(self.model_preset in PRESETS, "EvaluationConfig", "model_preset",
+                 f"unknown preset {self.model_preset!r}")
+        _positive(self, "batch_size", "words_num")
+
+
+#: ``cfg/eval_bird.yml``, ``cfg/eval_coco.yml`` and ``cfg/eval_bird_attnDCGAN2.yml``.
+EVAL_PRESETS: dict[str, EvaluationConfig] = {
+    "eval_bird": EvaluationConfig("birds", words_num=25, net_g="bird_AttnGAN2.pth"),
+    "eval_coco": EvaluationConfig("coco", words_num=20, net_g="coco_AttnGAN2.pth",
+                                  net_e="text_encoder100.pth"),
+    "eval_bird_attndcgan2": EvaluationConfig("bird_attndcgan2", words_num=25,
+                                             net_g="bird_AttnDCGAN2.pth"),
+}
+
+
+def _named(table: Mapping[str, Any], kind: str, name: str):
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(table)}") from None
+
+
+def get_damsm_preset(name: str) -> DamsmTrainingConfig:
+    """The named DAMSM pretraining recipe (:data:`DAMSM_PRESETS`)."""
+    return _named(DAMSM_PRESETS, "DAMSM recipe", name)
+
+
+def get_eval_preset(name: str) -> EvaluationConfig:
+    """The named evaluation (sampling) recipe (:data:`EVAL_PRESETS`)."""
+    return _named(EVAL_PRESETS, "evaluation recipe", name)

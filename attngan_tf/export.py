@@ -17,7 +17,7 @@ Signatures (TF Serving allows no optional inputs, so the seed has its own):
 
 Outputs of both: ``images`` (uint8 ``[None, S, S, 3]``, the last stage; S =
 256 with three stages), ``images_stage1``/``images_stage2`` (uint8, the lower
-stages), ``attention_stage2``/``attention_stage3`` (float32 ``[None, s, s, T]``,
+stages; none for AttnDCGAN, which draws one image), ``attention_stage2``/``attention_stage3`` (float32 ``[None, s, s, T]``,
 the word attention of each refinement stage), ``token_ids`` (int32
 ``[None, T]``) and ``lengths`` (int32 ``[None]``, known words per caption).
 
@@ -90,8 +90,9 @@ def export_saved_model(model, out: str | os.PathLike, version: int | None = None
     sizes = cfg.generator.image_sizes
     empty_specs = {"images": ([sizes[-1], sizes[-1], 3], tf.uint8),
                    "token_ids": ([words_num], tf.int32), "lengths": ([], tf.int32)}
-    for i, size in enumerate(sizes[:-1]):
+    for i, size in enumerate(cfg.generator.output_sizes[:-1]):
         empty_specs[f"images_stage{i + 1}"] = ([size, size, 3], tf.uint8)
+    for i, size in enumerate(sizes[:-1]):
         empty_specs[f"attention_stage{i + 2}"] = ([size, size, words_num], tf.float32)
 
     def run_any(captions, seeds):

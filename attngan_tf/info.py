@@ -74,16 +74,22 @@ def describe(config: AttnGANConfig) -> list[NetworkInfo]:
         "text_encoder": (f"embedding {text.vocab_size}x{text.word_dim} -> bi-LSTM "
                          f"2x{text.embedding_dim // 2}; words_emb [B,{text.words_num},"
                          f"{text.embedding_dim}], sent_emb [B,{text.embedding_dim}]"),
-        "image_encoder": (f"Inception-v3 (frozen) at {image.image_size}px -> region_features "
-                          f"[B,17,17,{image.embedding_dim}], cnn_code [B,{image.embedding_dim}]"),
+        "image_encoder": (
+            (f"Inception-v3 ({'trained' if image.train_trunk else 'frozen'}) at "
+             f"{image.image_size}px -> region_features [B,17,17,{image.embedding_dim}]")
+            if image.trunk == "inception_v3" else
+            (f"CNN (width {image.trunk_width}) at {image.image_size}px -> region_features "
+             f"[B,{image.image_size // 8},{image.image_size // 8},{image.embedding_dim}]"))
+        + f", cnn_code [B,{image.embedding_dim}]",
         "generator": (f"CA {gen.condition_dim} + z {gen.z_dim} -> stages "
                       f"{'/'.join(str(s) for s in gen.image_sizes)}px, gf_dim {gen.gf_dim}, "
-                      f"{gen.r_num} res-blocks/stage, word attention"),
+                      f"{gen.r_num} res-blocks/stage, word attention"
+                      + (", one image (AttnDCGAN)" if gen.single_image else "")),
     }
-    for i in range(disc.branch_num):
-        size = 64 * 2**i
+    heads = "cond + uncond logits" if disc.unconditional else "cond logits"
+    for i, size in enumerate(gen.output_sizes):
         summaries[f"discriminator{i}"] = (
-            f"{size}px image -> [B,4,4,{8 * disc.df_dim}] code -> cond + uncond logits "
+            f"{size}px image -> [B,4,4,{8 * disc.df_dim}] code -> {heads} "
             f"(df_dim {disc.df_dim})")
     return [NetworkInfo(name, *parameter_count(net), summaries[name])
             for name, net in nets.items()]

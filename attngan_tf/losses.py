@@ -182,8 +182,14 @@ def discriminator_loss(real: Mapping, fake: Mapping, wrong_cond_logits):
             ``0..B-2`` with the captions of samples ``1..B-1`` (mismatched).
 
     Returns:
-        ``(real_u + real_c) / 2 + (fake_u + fake_c + wrong_c) / 3``.
+        ``(real_u + real_c) / 2 + (fake_u + fake_c + wrong_c) / 3``; without
+        ``uncond_logits`` (a discriminator without the unconditional head, the
+        reference's ``b_jcu=False``): ``real_c + (fake_c + wrong_c) / 2``.
     """
+    if "uncond_logits" not in real:
+        return bce_with_logits(real["cond_logits"], 1.0) + (
+            bce_with_logits(fake["cond_logits"], 0.0)
+            + bce_with_logits(wrong_cond_logits, 0.0)) / 2.0
     real_term = bce_with_logits(real["uncond_logits"], 1.0) + bce_with_logits(
         real["cond_logits"], 1.0)
     fake_term = (bce_with_logits(fake["uncond_logits"], 0.0)
@@ -205,13 +211,15 @@ def generator_loss(fake_outputs: Sequence[Mapping], region_features, cnn_code, w
         class_ids: optional ``[B]`` for same-class masking.
         config: γ's and λ.
 
-    Returns a dict: ``total`` = Σ stages (BCE(uncond, 1) + BCE(cond, 1)) +
+    Returns a dict: ``total`` = Σ stages (BCE(uncond, 1) + BCE(cond, 1)) (the
+    unconditional term only where the discriminator has that head) +
     λ·(words_loss0 + words_loss1 + sent_loss0 + sent_loss1); also the parts:
     ``adversarial``, ``stage_losses`` (tuple), ``words_loss0``, ``words_loss1``,
     ``sent_loss0``, ``sent_loss1``, ``damsm`` (λ-weighted sum).
     """
     stage_losses = tuple(
         bce_with_logits(out["uncond_logits"], 1.0) + bce_with_logits(out["cond_logits"], 1.0)
+        if "uncond_logits" in out else bce_with_logits(out["cond_logits"], 1.0)
         for out in fake_outputs)
     adversarial = ops.sum(ops.stack(stage_losses))
     w0, w1, _ = words_loss(region_features, words_emb, word_mask, class_ids, config)

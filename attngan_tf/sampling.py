@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from .text.tokenizer import CaptionTokenizer
 
-__all__ = ["caption_noise", "to_uint8", "generate", "write_samples"]
+__all__ = ["caption_noise", "to_uint8", "generate", "write_samples", "read_example_captions"]
 
 
 def to_uint8(images) -> tf.Tensor:
@@ -45,20 +45,23 @@ def caption_noise(seeds, dim: int, salt: int) -> tf.Tensor:
 _TOKENIZERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _tokenizer(model) -> CaptionTokenizer:
+def _tokenizer(model, words_num: int | None = None) -> CaptionTokenizer:
     vocabulary = getattr(model, "vocabulary", None)
     if vocabulary is None:
         raise ValueError("model: no vocabulary attached; load it with load_attngan or call "
                          "model.set_vocabulary(vocabulary)")
+    words_num = words_num or model.config.text.words_num
     tokenizer = _TOKENIZERS.get(model)
-    if tokenizer is None or tokenizer.vocabulary != vocabulary:
-        tokenizer = CaptionTokenizer(vocabulary, model.config.text.words_num)
+    if (tokenizer is None or tokenizer.vocabulary != vocabulary
+            or tokenizer.words_num != words_num):
+        tokenizer = CaptionTokenizer(vocabulary, words_num)
         _TOKENIZERS[model] = tokenizer
     return tokenizer
 
 
 def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[int] | None = None,
-             noise: dict | None = None, use_ema: bool = True) -> dict:
+             noise: dict | None = None, use_ema: bool = True,
+             words_num: int | None = None) -> dict:
     """Generates every stage's images for raw captions.
 
     Args:
@@ -68,6 +71,9 @@ def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[in
             per caption, or None (a random seed per call).
         noise: instead of seeds, ``{"noise": [B, z_dim], "ca_noise": [B, condition_dim]}``.
         use_ema: the averaged generator (default) or the trained one.
+        words_num: keep at most this many known words of a caption (default:
+            the model's ``config.text.words_num``; the original's evaluation
+            settings sample up to 25).
 
     Returns a dict of numpy arrays: ``images`` (tuple per stage, float32
     ``[B, S, S, 3]`` in [-1, 1]), ``images_uint8`` (the last stage, ``uint8``),
@@ -82,7 +88,9 @@ def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[in
     size = int(texts.shape[0])
     if size == 0:
         raise ValueError("captions: need at least one caption")
-    token_ids, lengths = _tokenizer(model)(texts)
+    if words_num is not None and (not isinstance(words_num, int) or words_num < 1):
+        raise ValueError(f"words_num: must be a positive integer, got {words_num!r}")
+    token_ids, lengths = _tokenizer(model, words_num)(texts)
     cfg = model.config.generator
     if noise is None:
         if seed is None:
@@ -110,12 +118,14 @@ def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[in
 
 def write_samples(model, captions: Sequence[str], directory: str | os.PathLike, *,
                   seed: int = 0, per_caption: int = 1, batch_size: int = 8,
-                  max_words: int | None = None) -> list[pathlib.Path]:
+                  max_words: int | None = None,
+                  words_num: int | None = None) -> list[pathlib.Path]:
     """Writes ``NNN_k.png`` (last stage) and ``NNN_k_attention.png`` (figure) per caption.
 
     ``per_caption`` samples per caption use seeds ``seed + k`` (k = 0, 1, ...),
     so ``NNN_0`` of a caption is the same picture whatever the other captions
     are. Also writes ``captions.txt`` (file, seed, caption, known words).
+    ``words_num``: as :func:`generate`'s; ``max_words``: word tiles per figure row.
     """
     from PIL import Image
 
@@ -128,7 +138,7 @@ def write_samples(model, captions: Sequence[str], directory: str | os.PathLike, 
     for start in range(0, len(jobs), batch_size):
         chunk = jobs[start:start + batch_size]
         result = generate(model, [captions[i] for i, _ in chunk],
-                          seed=[seed + k for _, k in chunk])
+                          seed=[seed + k for _, k in chunk], words_num=words_num)
         for j, (i, k) in enumerate(chunk):
             stem = f"{i:03d}_{k}"
             Image.fromarray(result["images_uint8"][j]).save(directory / f"{stem}.png")
@@ -140,3 +150,38 @@ def write_samples(model, captions: Sequence[str], directory: str | os.PathLike, 
             lines.append(f"{stem}.png\t{seed + k}\t{captions[i]}\t{' '.join(result['words'][j])}")
     (directory / "captions.txt").write_text("\n".join(lines) + "\n")
     return paths
+
+
+def read_example_captions(data_dir: str | os.PathLike,
+                          listing: str = "example_filenames.txt") -> list[tuple[str, list[str]]]:
+    """The data set's example captions, as the original's ``gen_example`` reads them.
+
+    ``data_dir/listing`` names one caption file per line (``data_dir/NAME.txt``,
+    one caption per line). Returns ``[(NAME, captions), ...]`` in listing
+    order; blank lines are skipped, bytes that are not UTF-8 read as word
+    separators (the tokenizer's rule).
+
+    Raises:
+        FileNotFoundError: the listing or a file it names is missing (named).
+        ValueError: the listing names no file, or a file has no caption.
+    """
+    root = pathlib.Path(data_dir)
+    path = root / listing
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file (the list of example caption files)")
+    names = [line.strip() for line in path.read_text(errors="replace").splitlines()
+             if line.strip()]
+    if not names:
+        raise ValueError(f"{path}: names no caption file")
+    examples = []
+    for name in names:
+        file = root / f"{name}.txt"
+        if not file.is_file():
+            raise FileNotFoundError(f"{file}: no such file (listed in {path})")
+        captions = [line.strip() for line in
+                    file.read_bytes().decode("utf-8", errors="replace").splitlines()
+                    if line.strip()]
+        if not captions:
+            raise ValueError(f"{file}: has no caption")
+        examples.append((name, captions))
+    return examples

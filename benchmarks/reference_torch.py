@@ -303,24 +303,35 @@ class ImageHead(nn.Module):
 
 
 class Generator(nn.Module):
-    def __init__(self, gf_dim, nef, z_dim, condition_dim, r_num, branch_num=3):
+    """``G_NET``; with ``dcgan`` the AttnDCGAN's ``G_DCGAN``: the stages pass only
+    their hidden code on and one head, ``img_net``, draws the last stage's image."""
+
+    def __init__(self, gf_dim, nef, z_dim, condition_dim, r_num, branch_num=3, dcgan=False):
         super().__init__()
         self.ca_net = CANet(nef, condition_dim)
         self.h_net1 = InitStage(gf_dim * 16, z_dim + condition_dim)
-        self.img_net1 = ImageHead(gf_dim)
+        if not dcgan:
+            self.img_net1 = ImageHead(gf_dim)
         for i in range(2, branch_num + 1):
             setattr(self, f"h_net{i}", NextStage(gf_dim, nef, r_num))
-            setattr(self, f"img_net{i}", ImageHead(gf_dim))
+            if not dcgan:
+                setattr(self, f"img_net{i}", ImageHead(gf_dim))
+        if dcgan:
+            self.img_net = ImageHead(gf_dim)
         self.branch_num = branch_num
+        self.dcgan = dcgan
 
     def forward(self, z, sent_emb, words_emb, mask, eps):
         c_code, mu, logvar = self.ca_net(sent_emb, eps)
         h = self.h_net1(z, c_code)
-        images, maps = [self.img_net1(h)], []
+        images, maps = ([] if self.dcgan else [self.img_net1(h)]), []
         for i in range(2, self.branch_num + 1):
             h, attn = getattr(self, f"h_net{i}")(h, words_emb, mask)
-            images.append(getattr(self, f"img_net{i}")(h))
+            if not self.dcgan:
+                images.append(getattr(self, f"img_net{i}")(h))
             maps.append(attn)
+        if self.dcgan:
+            images.append(self.img_net(h))
         return images, maps, mu, logvar, c_code
 
 
@@ -364,7 +375,9 @@ class Logits(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, ndf, nef, stage):
+    """``D_NET64/128/256`` (``stage`` 0/1/2); ``b_jcu=False``: no ``UNCOND_DNET``."""
+
+    def __init__(self, ndf, nef, stage, b_jcu=True):
         super().__init__()
         self.img_code_s16 = _encode_by_16(ndf)
         if stage >= 1:
@@ -375,7 +388,7 @@ class Discriminator(nn.Module):
             self.img_code_s64 = _down_block(ndf * 16, ndf * 32)
             self.img_code_s64_1 = _leaky_block(ndf * 32, ndf * 16)
             self.img_code_s64_2 = _leaky_block(ndf * 16, ndf * 8)
-        self.UNCOND_DNET = Logits(ndf, nef, condition=False)
+        self.UNCOND_DNET = Logits(ndf, nef, condition=False) if b_jcu else None
         self.COND_DNET = Logits(ndf, nef, condition=True)
         self.stage = stage
 
@@ -467,6 +480,8 @@ def discriminator_loss(net, real, fake, sent_emb):
     cond_real = bce(net.COND_DNET(real_features, sent_emb), ones)
     cond_fake = bce(net.COND_DNET(fake_features, sent_emb), zeros)
     cond_wrong = bce(net.COND_DNET(real_features[:batch - 1], sent_emb[1:]), zeros[1:])
+    if net.UNCOND_DNET is None:
+        return cond_real + (cond_fake + cond_wrong) / 2.0
     real_err = bce(net.UNCOND_DNET(real_features), ones)
     fake_err = bce(net.UNCOND_DNET(fake_features), zeros)
     return (real_err + cond_real) / 2.0 + (fake_err + cond_fake + cond_wrong) / 3.0
@@ -494,10 +509,12 @@ class AttnGAN:
             net.eval()
             for p in net.parameters():
                 p.requires_grad = False
+        dcgan = bool(cfg.get("b_dcgan", False))  # GAN.B_DCGAN: G_DCGAN + D_NET(b_jcu=False)
         self.generator = Generator(cfg["gf_dim"], nef, cfg["z_dim"], cfg["condition_dim"],
-                                   cfg["r_num"], cfg["branch_num"])
-        self.discriminators = [Discriminator(cfg["df_dim"], nef, i)
-                               for i in range(cfg["branch_num"])]
+                                   cfg["r_num"], cfg["branch_num"], dcgan=dcgan)
+        self.discriminators = (
+            [Discriminator(cfg["df_dim"], nef, cfg["branch_num"] - 1, b_jcu=False)] if dcgan
+            else [Discriminator(cfg["df_dim"], nef, i) for i in range(cfg["branch_num"])])
         self.average = [p.detach().clone() for p in self.generator.parameters()]
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), 2e-4, betas=(0.5, 0.999))
         self.d_optimizers = [torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
@@ -524,6 +541,9 @@ class AttnGAN:
         if eps is None:
             eps = torch.randn(batch, cfg["condition_dim"])
         fakes, _, mu, logvar, _ = self.generator(noise, sent_emb, words_emb, mask, eps)
+        # AttnDCGAN: its one discriminator takes the last scale (trainer.py pairs it
+        # with imgs[0], the 64 px images, which D_NET256 cannot take).
+        images = images[-len(fakes):]
         for i, (net, optimizer) in enumerate(zip(self.discriminators, self.d_optimizers)):
             net.zero_grad()
             d_loss = discriminator_loss(net, images[i], fakes[i], sent_emb)
@@ -572,8 +592,9 @@ def generator_loss_parts(nets, image_encoder, fakes, words_emb, sent_emb, length
     total = 0.0
     for i, net in enumerate(nets):
         features = net(fakes[i])
-        total = total + bce(net.COND_DNET(features, sent_emb), ones) + bce(
-            net.UNCOND_DNET(features), ones)
+        total = total + bce(net.COND_DNET(features, sent_emb), ones)
+        if net.UNCOND_DNET is not None:
+            total = total + bce(net.UNCOND_DNET(features), ones)
     region, code = image_encoder(fakes[-1])
     w0, w1 = words_loss(region, words_emb, labels, lengths, class_ids, gammas)
     s0, s1 = sent_loss(code, sent_emb, labels, class_ids, gammas[2])

@@ -6,7 +6,8 @@
         --captions data/birds/captions.pickle --preset birds --out runs/bird_release \\
         "this bird has a red crown and black wings" "a small yellow bird with a short beak"
 
-The released files are the bird (or COCO: ``--preset coco``) generator and
+The released files are the bird (or COCO: ``--preset coco``; the bird
+AttnDCGAN's ``bird_AttnDCGAN2.pth``: ``--preset bird_attndcgan2``) generator and
 DAMSM encoders, and ``captions.pickle`` holds the vocabulary they were trained
 with. The three steps: ``convert_release`` reads them (tensors only, no code
 from the files runs) into a model directory (``OUT/model``); ``write_samples``

@@ -52,3 +52,41 @@ def test_data_command_renders_synbirds_at_the_size_asked(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "synbirds-s0-n6-4-64" in proc.stdout and "6 images" in proc.stdout
     assert "(2, 32, 32, 3) (2, 64, 64, 3)" in proc.stdout  # the demo preset's two stages
+
+
+def test_native_log_lines_are_recognised_and_nothing_else():
+    from attngan_tf.native_logs import is_native_log_line
+
+    native = [b"I0000 00:00:1796311594.405183   20376 cudart_stub.cc:31] Could not find cuda",
+              b"E0000 00:00:1796311599.191527   20376 cuda_platform.cc:52] failed call to cuInit",
+              b"I0000 00:00:17963.24   18265 service.cc:153] XLA service 0x55 initialized",
+              b"WARNING: All log messages before absl::InitializeLog() is called are written"]
+    ours = [b"W1203 15:02:04.973955 140692565490560 gan.py:322] resuming from ckpt-8",
+            b"attngan sample: error: --captions: x has no caption",
+            b"Traceback (most recent call last):", b"E0000 is a word", b""]
+    assert all(is_native_log_line(line) for line in native)
+    assert not any(is_native_log_line(line) for line in ours)
+
+
+def test_commands_print_only_our_lines_unless_verbose(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "attngan_tf", "info", "--preset", "tiny"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.startswith("preset tiny")
+    loud = subprocess.run([sys.executable, "-m", "attngan_tf", "info", "--preset", "tiny", "-v"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert loud.returncode == 0 and loud.stdout == proc.stdout
+    version = subprocess.run([sys.executable, "-m", "attngan_tf", "--version"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300)
+    from attngan_tf import __version__
+
+    assert version.returncode == 0 and version.stdout.strip() == f"attngan_tf {__version__}"
+    # a failing command: its own message reaches stderr through the filter, nothing else
+    bad = subprocess.run([sys.executable, "-m", "attngan_tf", "sample", "--model",
+                          str(tmp_path / "none"), "--captions", str(tmp_path / "none.txt"),
+                          "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [
+        f"attngan sample: error: --captions: cannot read {tmp_path / 'none.txt'}: "
+        f"[Errno 2] No such file or directory: '{tmp_path / 'none.txt'}'"]

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from attngan_tf.config import (AttnGANConfig, GeneratorConfig, LossConfig, TextConfig, get_preset,
-                               preset_names)
+from attngan_tf.config import (AttnGANConfig, DiscriminatorConfig, GeneratorConfig, LossConfig,
+                               TextConfig, get_preset, preset_names)
 
 
 def test_birds_preset_matches_paper_config():
@@ -91,3 +91,36 @@ def test_synbirds_demo_preset_and_initial_size_checks():
     old = get_preset("birds").to_dict()
     del old["generator"]["initial_size"], old["discriminator"]["initial_size"]
     assert AttnGANConfig.from_dict(old) == get_preset("birds")
+
+
+def test_attndcgan_fields_are_checked_and_older_files_still_load():
+    assert GeneratorConfig(r_num=0).r_num == 0
+    with pytest.raises(ValueError, match=r"GeneratorConfig\.r_num"):
+        GeneratorConfig(r_num=-1)
+    with pytest.raises(ValueError, match=r"DiscriminatorConfig\.unconditional"):
+        DiscriminatorConfig(unconditional="no")
+    tiny = get_preset("tiny")
+    with pytest.raises(ValueError, match=r"discriminator\.single_image"):
+        tiny.replace(generator=tiny.generator.replace(single_image=True))
+    # a config.json written before these fields existed
+    old = tiny.to_dict()
+    for section, field in (("generator", "single_image"), ("discriminator", "single_image"),
+                           ("discriminator", "unconditional")):
+        del old[section][field]
+    assert AttnGANConfig.from_dict(old) == tiny
+
+
+def test_recipes_name_existing_presets_and_unknown_names_list_the_valid_ones():
+    from attngan_tf.config import (DAMSM_PRESETS, EVAL_PRESETS, EvaluationConfig,
+                                   get_damsm_preset, get_eval_preset)
+
+    for recipe in [*DAMSM_PRESETS.values(), *EVAL_PRESETS.values()]:
+        assert get_preset(recipe.model_preset)
+    assert get_eval_preset("eval_coco").words_num == 20
+    assert get_damsm_preset("damsm_coco").words_num == 15
+    with pytest.raises(ValueError, match="eval_bird, eval_coco"):
+        get_eval_preset("eval_flowers")
+    with pytest.raises(ValueError, match="model_preset"):
+        EvaluationConfig("flowers")
+    with pytest.raises(ValueError, match="bird_attn2"):
+        get_preset("flowers")

@@ -46,3 +46,25 @@ def test_cli_rejects_unknown_command_and_preset():
     proc = subprocess.run([sys.executable, "-m", "attngan_tf", "info", "--preset", "flowers"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode != 0 and "preset" in proc.stderr
+
+
+def test_info_lists_every_preset_and_recipe_and_takes_the_original_names():
+    from attngan_tf.config import DAMSM_PRESETS, EVAL_PRESETS, PRESET_ALIASES, PRESETS
+
+    proc = subprocess.run([sys.executable, "-m", "attngan_tf", "info", "--preset",
+                           "bird_attndcgan2"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("preset bird_attndcgan2") and "AttnDCGAN" in lines[0]
+    (generator,) = [ln for ln in lines if ln.startswith("generator ")]
+    (discriminator,) = [ln for ln in lines if ln.startswith("discriminator")]
+    assert "6,638,960" in generator and "71,850,753" in discriminator
+    assert "uncond" not in discriminator
+    listed = {ln.split()[0] for ln in lines if ln.startswith("  ")}
+    assert set(PRESETS) | set(DAMSM_PRESETS) | set(EVAL_PRESETS) <= listed
+    assert all(f"= {alias}" in out for alias in PRESET_ALIASES)
+    proc = subprocess.run([sys.executable, "-m", "attngan_tf", "info", "--preset",
+                           "coco_attn2"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.startswith("preset coco:"), proc.stderr[-2000:]

@@ -101,3 +101,37 @@ def test_cli_draws_a_caption_line_that_is_not_utf8(model, tmp_path):
     # The invalid byte separates words, as in the tokenizer and the serving signature.
     api = model.generate(["a red bird"], seed=[5])["images_uint8"][0]
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "001_0.png")), api)
+
+
+def test_words_num_keeps_more_words_than_the_model_trained_with(model):
+    """The original's evaluation settings sample up to 25 words (eval_bird.yml)."""
+    many = " ".join(["bird"] * 40)
+    assert model.config.text.words_num < 25
+    out = model.generate([many, "a red bird"], seed=0, words_num=25)
+    assert list(out["lengths"]) == [25, 3] and out["token_ids"].shape == (2, 25)
+    assert np.isfinite(out["images"][-1]).all()
+    # the default rule again afterwards (the cached tokenizer follows words_num)
+    assert model.generate([many], seed=0)["lengths"][0] == model.config.text.words_num
+    with pytest.raises(ValueError, match="words_num"):
+        model.generate(["a bird"], seed=0, words_num=0)
+
+
+def test_example_captions_are_read_as_the_original_lists_them(tmp_path):
+    from attngan_tf.sampling import read_example_captions
+
+    (tmp_path / "text" / "001.Kind").mkdir(parents=True)
+    (tmp_path / "example_filenames.txt").write_text("example_captions\n\ntext/001.Kind/b_1\n")
+    (tmp_path / "example_captions.txt").write_text("a red bird\n\nblue wings\n")
+    (tmp_path / "text" / "001.Kind" / "b_1.txt").write_bytes(b"a small \xff bird\n")
+    examples = read_example_captions(tmp_path)
+    assert examples == [("example_captions", ["a red bird", "blue wings"]),
+                        ("text/001.Kind/b_1", ["a small \ufffd bird"])]
+    (tmp_path / "example_filenames.txt").write_text("example_captions\nmissing\n")
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        read_example_captions(tmp_path)
+    with pytest.raises(FileNotFoundError, match="nothing.txt"):
+        read_example_captions(tmp_path, "nothing.txt")
+    (tmp_path / "empty.txt").write_text("\n")
+    (tmp_path / "list.txt").write_text("empty\n")
+    with pytest.raises(ValueError, match="no caption"):
+        read_example_captions(tmp_path, "list.txt")

@@ -97,8 +97,9 @@ def convert_release(netg: str | os.PathLike, text_encoder: str | os.PathLike,
 
     Args:
         netg: the generator's ``G_NET`` state dict (e.g. ``bird_AttnGAN2.pth``;
-            the reference saves its weight average there, so it becomes both
-            our ``generator`` and ``ema_generator``).
+            with ``preset="bird_attndcgan2"`` a ``G_DCGAN`` one such as
+            ``bird_AttnDCGAN2.pth``; the reference saves its weight average
+            there, so it becomes both our ``generator`` and ``ema_generator``).
         text_encoder: ``RNN_ENCODER`` state dict (``text_encoder200.pth``).
         image_encoder: ``CNN_ENCODER`` state dict (``image_encoder200.pth``).
         captions: the data set's ``captions.pickle`` (its ``ixtoword`` is the

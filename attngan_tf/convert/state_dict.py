@@ -1,7 +1,7 @@
 """Loads PyTorch state dicts of the original AttnGAN onto our Keras models.
 
 The original code (``code/model.py``) names its modules ``RNN_ENCODER``,
-``CNN_ENCODER``, ``G_NET`` and ``D_NET64/128/256``; a state dict maps their
+``CNN_ENCODER``, ``G_NET`` (``G_DCGAN`` for AttnDCGAN) and ``D_NET64/128/256``; a state dict maps their
 parameter names to arrays in PyTorch layouts. Each ``*_pairs`` function below
 lists, explicitly, every reference name a model has, the Keras variable it
 fills and the layout change:
@@ -209,8 +209,11 @@ def generator_pairs(model: AttnGenerator) -> list[Pair]:
             pairs += _conv_pairs(f"{prefix}.residual.{r}.block.3", block.conv2)
             pairs += _bn_pairs(f"{prefix}.residual.{r}.block.4", block.bn2)
         pairs += _upblock_pairs(f"{prefix}.upsample", stage.upsample)
-    for i, head in enumerate(model.image_heads, start=1):
-        pairs += _conv_pairs(f"img_net{i}.img.0", head)
+    if cfg.single_image:  # G_DCGAN: one image head, img_net
+        pairs += _conv_pairs("img_net.img.0", model.image_heads[0])
+    else:
+        for i, head in enumerate(model.image_heads, start=1):
+            pairs += _conv_pairs(f"img_net{i}.img.0", head)
     return pairs
 
 
@@ -252,7 +255,8 @@ def discriminator_pairs(model: Discriminator) -> list[Pair]:
     for block in model.trunk:
         conv_key, bn_key = names[block.name]
         pairs += _conv_block_pairs(conv_key, bn_key, block)
-    pairs += _conv_pairs("UNCOND_DNET.outlogits.0", model.uncond_head.logits)
+    if model.uncond_head is not None:  # b_jcu=False (AttnDCGAN): no UNCOND_DNET
+        pairs += _conv_pairs("UNCOND_DNET.outlogits.0", model.uncond_head.logits)
     pairs += _conv_block_pairs("COND_DNET.jointConv.0", "COND_DNET.jointConv.1",
                                model.cond_head.joint)
     pairs += _conv_pairs("COND_DNET.outlogits.0", model.cond_head.logits)
@@ -313,13 +317,14 @@ def load_inception_trunk(trunk: InceptionV3Trunk, state, module: str = "inceptio
 
 
 def load_generator(model: AttnGenerator, state, module: str = "netG") -> None:
-    """Loads a ``G_NET`` state dict into ``model``."""
+    """Loads a ``G_NET`` (or, for ``single_image``, a ``G_DCGAN``) state dict into ``model``."""
     _ensure_built(model)
     _assign(generator_pairs(model), state, module)
 
 
 def load_discriminator(model: Discriminator, state, module: str | None = None) -> None:
-    """Loads a ``D_NET64/128/256`` state dict into ``model`` (its ``stage``)."""
+    """Loads a ``D_NET64/128/256`` state dict into ``model`` (its ``stage``; without
+    ``UNCOND_DNET`` keys for a discriminator built with ``unconditional=False``)."""
     _ensure_built(model)
     _assign(discriminator_pairs(model), state, module or f"netD{model.stage}")
 

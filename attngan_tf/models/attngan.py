@@ -102,7 +102,8 @@ class AttnGAN(ConfigModel):
     They never train.
 
     Batches (``fit``/``train_step``): the pipeline's dict, ``images`` a tuple
-    of ``branch_num`` tensors ``[B, 64·2^i, 64·2^i, 3]`` in [-1, 1],
+    of ``branch_num`` tensors ``[B, 64·2^i, 64·2^i, 3]`` in [-1, 1] (AttnDCGAN,
+    ``generator.single_image``: the last of them, or that one alone),
     ``captions [B, T]``, ``lengths [B]``, optional ``class_ids [B]``
     (same-class masking of the DAMSM loss), and optionally ``noise
     [B, z_dim]`` / ``ca_noise [B, condition_dim]`` to fix the random draws
@@ -173,7 +174,8 @@ class AttnGAN(ConfigModel):
                              f"{self.config.text.vocab_size}")
         self.vocabulary = vocabulary
 
-    def generate(self, captions, seed=None, noise=None, use_ema: bool = True) -> dict:
+    def generate(self, captions, seed=None, noise=None, use_ema: bool = True,
+                 words_num: int | None = None) -> dict:
         """Images of every stage and attention maps for raw caption strings.
 
         See :func:`attngan_tf.sampling.generate` (same caption and seed: same
@@ -182,11 +184,14 @@ class AttnGAN(ConfigModel):
         """
         from ..sampling import generate
 
-        return generate(self, captions, seed=seed, noise=noise, use_ema=use_ema)
+        return generate(self, captions, seed=seed, noise=noise, use_ema=use_ema,
+                        words_num=words_num)
 
     @property
     def stages(self) -> int:
-        return self.config.generator.branch_num
+        """Scales trained adversarially: images the generator returns, one discriminator
+        each (``branch_num``; 1 for AttnDCGAN, whose stages draw one image)."""
+        return len(self.config.generator.output_sizes)
 
     # -- inference -----------------------------------------------------------------
     def encode_text(self, captions, lengths):
@@ -287,7 +292,7 @@ class AttnGAN(ConfigModel):
                                     ops.cast(fake, discriminator.compute_dtype)], axis=0)
             out = discriminator(both, ops.concatenate([sent_emb, sent_emb], axis=0),
                                 training=True, groups=2, small_inputs=True)
-            heads = ("h_code", "uncond_logits", "cond_logits")
+            heads = [name for name in ("h_code", "uncond_logits", "cond_logits") if name in out]
             real_out = {name: out[name][:size] for name in heads}
             fake_out = {name: out[name][size:] for name in heads}
             # Real images 0..B-2 paired with the captions of samples 1..B-1.
@@ -402,6 +407,11 @@ class AttnGAN(ConfigModel):
     def _train_iteration(self, batch, keep: bool):
         images = batch["images"]
         images = tuple(images) if isinstance(images, (tuple, list)) else (images,)
+        if self.config.generator.single_image and len(images) == self.config.generator.branch_num:
+            # AttnDCGAN: a pipeline of every stage's sizes; its one discriminator takes
+            # the last (the reference pairs it with imgs[0], 64 px, which
+            # D_NET256 cannot take).
+            images = images[-1:]
         if len(images) != self.stages:
             raise ValueError(f"batch['images']: need {self.stages} scales, got {len(images)}")
         class_ids = batch.get("class_ids")
@@ -557,7 +567,7 @@ def _together(gradients):
 def _network_names(config: AttnGANConfig) -> list[str]:
     """File stems of a saved model's networks (no optimizer state)."""
     return (["text_encoder", "image_encoder", "generator", "ema_generator"]
-            + [f"discriminator{i}" for i in range(config.discriminator.branch_num)])
+            + [f"discriminator{i}" for i in range(len(config.generator.output_sizes))])
 
 
 def _networks(model: AttnGAN) -> dict:

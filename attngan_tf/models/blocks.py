@@ -302,8 +302,19 @@ def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dty
             dz - (d_beta[:, None] + x_hat * d_gamma[:, None]) / count)
         return tf.cast(dx, x.dtype), tf.reduce_sum(d_gamma, 0), tf.reduce_sum(d_beta, 0)
 
-    pair = (tf.function(forward, jit_compile=True, autograph=False),
-            tf.function(backward, jit_compile=True, autograph=False))
+    # Concrete functions, traced once here for this key's shapes: calling them
+    # never traces, so TensorFlow's retracing detector (which counts the calls
+    # of every function made from the same Python code) stays quiet when a
+    # model uses many shapes.
+    x_spec = tf.TensorSpec(shape, dtype)
+    channel = tf.TensorSpec([shape[-1]], stat)
+    forward = tf.function(forward, jit_compile=True, autograph=False).get_concrete_function(
+        x_spec, channel, channel)
+    statistic = tf.TensorSpec([shape[0], shape[-1]], stat)
+    dy = tf.TensorSpec(forward.structured_outputs[0].shape, out_dtype)
+    backward = tf.function(backward, jit_compile=True, autograph=False).get_concrete_function(
+        x_spec, channel, channel, statistic, statistic, dy)
+    pair = (forward, backward)
     _FUSED_CACHE[key] = pair
     return pair
 

@@ -119,14 +119,17 @@ class DAMSM(ConfigModel):
                 "sent_loss0": s0, "sent_loss1": s1, "r_precision": r1, "attention": attention}
 
     # -- training --------------------------------------------------------------
-    def compile(self, optimizer=None, *, text_grad_clip: float | None = 0.25,
+    def compile(self, optimizer=None, *, learning_rate: float = 2e-3,
+                text_grad_clip: float | None = 0.25,
                 lr_decay: float | None = 0.98, lr_floor: float = 0.1, **kwargs):
         """Configures training; every default is the reference's.
 
         Args:
-            optimizer: default ``Adam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8)``
-                with torch's placement of epsilon (the reference's ``torch.optim.Adam``;
-                :class:`~attngan_tf.optimizers.FusedAdam` with ``torch_epsilon``).
+            optimizer: default ``Adam(learning_rate, beta_1=0.5, beta_2=0.999,
+                epsilon=1e-8)`` with torch's placement of epsilon (the reference's
+                ``torch.optim.Adam``; :class:`~attngan_tf.optimizers.FusedAdam` with
+                ``torch_epsilon``).
+            learning_rate: the default optimizer's (the reference's 0.002).
             text_grad_clip: global-norm clip of the text encoder's gradients (None: off).
             lr_decay: per-epoch learning-rate factor applied by ``fit`` from the
                 optimizer's learning rate at compile time (None: off; ignored when
@@ -139,7 +142,7 @@ class DAMSM(ConfigModel):
         if not self.built:
             self.build()
         if optimizer is None:
-            optimizer = FusedAdam(2e-3, beta_1=0.5, beta_2=0.999, epsilon=1e-8,
+            optimizer = FusedAdam(learning_rate, beta_1=0.5, beta_2=0.999, epsilon=1e-8,
                                   torch_epsilon=True)
         self.text_grad_clip = text_grad_clip
         self.lr_decay = lr_decay

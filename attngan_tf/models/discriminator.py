@@ -136,8 +136,9 @@ class Discriminator(ConfigModel):
             blocks on at most 8 × 8 images, in order (these blocks hold the
             largest kernels; see :meth:`backward_segments`).
 
-    Returns a dict: ``h_code [B, 4, 4, 8·df_dim]``, ``uncond_logits [B]`` and,
-    with ``sent_emb``, ``cond_logits [B]``. Logits are pre-sigmoid. For
+    Returns a dict: ``h_code [B, 4, 4, 8·df_dim]``, ``uncond_logits [B]``
+    (unless ``config.unconditional`` is False) and, with ``sent_emb``,
+    ``cond_logits [B]``. Logits are pre-sigmoid. For
     mismatched pairs call ``discriminator.cond_head(h_code, other_sent_emb)``.
     """
 
@@ -161,7 +162,9 @@ class Discriminator(ConfigModel):
         blocks += [ConvBlock(w // 2, 3, 1, name=f"reduce{k}")
                    for k, w in enumerate(reversed(widths))]
         self.trunk = blocks
-        self.uncond_head = UnconditionalLogits(name="uncond_head")
+        # The reference's b_jcu: AttnDCGAN's D_NET256(b_jcu=False) has no unconditional head.
+        self.uncond_head = (UnconditionalLogits(name="uncond_head")
+                            if self.config.unconditional else None)
         self.cond_head = ConditionalLogits(self.config, name="cond_head")
 
     @property
@@ -173,7 +176,8 @@ class Discriminator(ConfigModel):
         for block in self.trunk:
             block.build((None, None, None, channels))
             channels = block.filters
-        self.uncond_head.build((None, 4, 4, channels))
+        if self.uncond_head is not None:
+            self.uncond_head.build((None, 4, 4, channels))
         self.cond_head.build()
 
     def call(self, images, sent_emb=None, training=None, groups: int = 1,
@@ -189,7 +193,9 @@ class Discriminator(ConfigModel):
             if k >= self._split:
                 inputs.append(h)
             h = block(h, training=training, groups=groups)
-        out = {"h_code": h, "uncond_logits": self.uncond_head(h)}
+        out = {"h_code": h}
+        if self.uncond_head is not None:
+            out["uncond_logits"] = self.uncond_head(h)
         if small_inputs:
             out["small_inputs"] = inputs
         if sent_emb is not None:
@@ -218,7 +224,9 @@ class Discriminator(ConfigModel):
         successor, so the gradient at a piece's input is all the pieces
         below need (``tape.gradient(input, ..., output_gradients=...)``).
         """
-        heads = self.uncond_head.trainable_variables + self.cond_head.trainable_variables
+        heads = self.cond_head.trainable_variables
+        if self.uncond_head is not None:
+            heads = self.uncond_head.trainable_variables + heads
         segments = [(heads, out["h_code"])]
         for block, block_input in zip(reversed(self.trunk[self._split:]),
                                       reversed(out["small_inputs"])):
@@ -231,6 +239,9 @@ class Discriminator(ConfigModel):
 
 
 def build_discriminators(config: DiscriminatorConfig) -> list[Discriminator]:
-    """One discriminator per generator stage, named ``discriminator{i}``."""
+    """One discriminator per generator image, named ``discriminator{i}``: one per
+    stage, or with ``single_image`` (AttnDCGAN) one, for the last stage's size."""
+    if config.single_image:
+        return [Discriminator(config, stage=config.branch_num - 1, name="discriminator0")]
     return [Discriminator(config, stage=i, name=f"discriminator{i}")
             for i in range(config.branch_num)]

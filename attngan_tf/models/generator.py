@@ -154,7 +154,8 @@ class AttnGenerator(ConfigModel):
 
     Returns a dict:
         ``images``: tuple of ``branch_num`` images ``[B, S, S, 3]`` in
-        [-1, 1], S = 64, 128, 256; ``attention_maps``: tuple of
+        [-1, 1], S = 64, 128, 256 (with ``single_image``, the AttnDCGAN
+        variant: one image, the last stage's); ``attention_maps``: tuple of
         ``branch_num - 1`` maps ``[B, S, S, T]`` (S = 64, 128) of the
         refinement stages; ``c_code``, ``mu``, ``logvar``: ``[B, condition_dim]``.
     """
@@ -169,8 +170,10 @@ class AttnGenerator(ConfigModel):
         self.init_stage = InitStage(cfg, name="init_stage")
         self.next_stages = [NextStage(cfg, name=f"next_stage{i}")
                             for i in range(1, cfg.branch_num)]
-        self.image_heads = [conv(3, 3, f"image_head{i}", activation="tanh")
-                            for i in range(cfg.branch_num)]
+        # G_NET: an image head per stage; G_DCGAN (single_image): one, after the last.
+        heads = 1 if cfg.single_image else cfg.branch_num
+        self.image_heads = [conv(3, 3, f"image_head{cfg.branch_num - heads + i}",
+                                 activation="tanh") for i in range(heads)]
 
     def build(self, input_shape=None):
         self.ca.build()
@@ -199,12 +202,16 @@ class AttnGenerator(ConfigModel):
         c_code, mu, logvar = self.ca(sent_emb, ca_noise)
         noise = ops.cast(noise, c_code.dtype)
         h = self.init_stage(ops.concatenate([c_code, noise], axis=-1), training=training)
-        images = [self.image_heads[0](h)]
+        per_stage = not cfg.single_image
+        images = [self.image_heads[0](h)] if per_stage else []
         attention_maps = []
-        for stage, head in zip(self.next_stages, self.image_heads[1:]):
+        for i, stage in enumerate(self.next_stages, start=1):
             h, attention = stage(h, words_emb, word_mask, training=training)
-            images.append(head(h))
+            if per_stage:
+                images.append(self.image_heads[i](h))
             attention_maps.append(attention)
+        if not per_stage:
+            images.append(self.image_heads[-1](h))
         return {
             "images": tuple(images),
             "attention_maps": tuple(attention_maps),

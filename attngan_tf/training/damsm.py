@@ -17,7 +17,7 @@ import pathlib
 
 import keras
 
-from ..config import INITIAL_SIZES, AttnGANConfig, get_preset
+from ..config import INITIAL_SIZES, AttnGANConfig, get_damsm_preset, get_preset
 from ..data import PipelineConfig, load_dataset
 from ..metrics import r_precision
 from ..models.damsm import DAMSM
@@ -45,6 +45,9 @@ class DamsmRun:
     preset: str | None = None
     epochs: int = 600
     batch_size: int = 48
+    learning_rate: float = 2e-3  # Adam's, x0.98 per epoch (TRAIN.ENCODER_LR)
+    text_grad_clip: float | None = 0.25  # TRAIN.RNN_GRAD_CLIP (None: off)
+    words_num: int | None = None  # caption length while training (None: the preset's)
     max_minutes: float | None = None
     trunk_weights: str | None = None
     eval_every: int = 1
@@ -54,6 +57,17 @@ class DamsmRun:
     verbose: int = 1
     synbirds: dict | None = None
     jit_compile: bool = False  # XLA: no faster on CPU here, and NaN losses (not investigated)
+
+    @classmethod
+    def from_recipe(cls, name: str, **options) -> "DamsmRun":
+        """A run with the settings of a DAMSM recipe (:data:`~attngan_tf.config.DAMSM_PRESETS`:
+        the original's ``cfg/DAMSM/*.yml``); ``options`` (``dataset``, ``out``, ...) win."""
+        recipe = get_damsm_preset(name)
+        settings = {"preset": recipe.model_preset, "epochs": recipe.epochs,
+                    "batch_size": recipe.batch_size, "learning_rate": recipe.learning_rate,
+                    "text_grad_clip": recipe.text_grad_clip, "words_num": recipe.words_num}
+        settings.update({k: v for k, v in options.items() if v is not None or k not in settings})
+        return cls(**settings)
 
 
 def _config(run: DamsmRun, vocab_size: int) -> AttnGANConfig:
@@ -91,7 +105,8 @@ def _train_damsm(run: DamsmRun) -> dict:
     initial = next((s for s in INITIAL_SIZES if s >= images), INITIAL_SIZES[-1])
     branch_num = 1 if images <= initial else (2 if images <= 2 * initial else 3)
     pipeline = PipelineConfig(branch_num=branch_num, initial_size=initial,
-                              words_num=config.text.words_num, batch_size=batch_size,
+                              words_num=run.words_num or config.text.words_num,
+                              batch_size=batch_size,
                               seed=run.seed)
     # Keys (strings) are not needed to train; without them the step can be XLA-compiled.
     train_ds = train.to_tf_dataset(pipeline).map(
@@ -100,7 +115,8 @@ def _train_damsm(run: DamsmRun) -> dict:
 
     damsm = DAMSM(config, trunk_weights=run.trunk_weights)
     damsm.build()
-    damsm.compile(jit_compile=run.jit_compile)
+    damsm.compile(learning_rate=run.learning_rate, text_grad_clip=run.text_grad_clip,
+                  jit_compile=run.jit_compile)
     manager, epoch = make_checkpoint_manager(out / "checkpoints", damsm)
     restored = restore_latest(manager)
     if restored:

@@ -342,5 +342,5 @@ def _train_attngan(run: GanRun, callbacks) -> dict:
     print(f"saved the model to {out / 'model'} and {len(paths)} samples to {out / 'samples'}")
     return {"epochs": int(epoch), "steps": int(model.g_optimizer.iterations.numpy()),
             "model": str(out / "model"), "samples": [str(p) for p in paths],
-            "ema_warmup": ema_warmup, "stages": model.stages,
+            "ema_warmup": ema_warmup, "stages": model.config.generator.branch_num,
             "sizes": list(model.config.generator.image_sizes)}

@@ -259,3 +259,28 @@ def test_statistics_dtype():
     assert statistics_dtype("float32", (None, 4, 4, 8)) == "float32"
     assert statistics_dtype("bfloat16", (None, 8)) == "float64"  # over the batch alone
     assert statistics_dtype("float16") == "float32"
+
+
+def test_many_shapes_train_without_tensorflow_retracing_warnings(caplog):
+    """Each input shape's fused BatchNorm is traced once, when first used, and then called
+    as a concrete function: no "triggered tf.function retracing" warning however many
+    shapes a model (or the parity tool) uses."""
+    import logging
+
+    import tensorflow as tf
+
+    from attngan_tf.models.blocks import batch_norm, batch_norm_act
+
+    layer = batch_norm("bn", grouped=True)
+    layer.build((None, 8))
+    graph = tf.function(lambda v: batch_norm_act(layer, v, training=True, activation="glu"),
+                        input_signature=[tf.TensorSpec([None, 8])])
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for rows in range(2, 12):  # ten shapes eagerly, and in a graph
+            x = tf.random.stateless_normal((rows, 8), seed=(rows, 1))
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = batch_norm_act(layer, x, training=True, activation="leaky_relu")
+            assert tape.gradient(y, x).shape == x.shape
+            assert graph(x).shape == (rows, 4)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]

@@ -88,3 +88,31 @@ def test_resumed_learning_rate_follows_the_epoch_not_the_restored_rate(tmp_path)
     manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
     assert int(epoch) == 3
     assert float(damsm.optimizer.learning_rate) == pytest.approx(2e-3 * 0.98 ** 2, rel=1e-5)
+
+
+def test_recipes_of_the_original_damsm_configs():
+    """cfg/DAMSM/bird.yml and coco.yml: their settings reach the run; explicit options win."""
+    from attngan_tf.config import DAMSM_PRESETS
+
+    assert set(DAMSM_PRESETS) == {"damsm_bird", "damsm_coco"}
+    coco = DamsmRun.from_recipe("damsm_coco", dataset="coco", out="runs/x")
+    assert (coco.preset, coco.epochs, coco.batch_size, coco.learning_rate, coco.text_grad_clip,
+            coco.words_num) == ("coco", 600, 48, 2e-3, 0.25, 15)
+    bird = DamsmRun.from_recipe("damsm_bird", dataset="cub", out="runs/x", batch_size=8,
+                                preset=None)
+    assert (bird.preset, bird.batch_size, bird.words_num) == ("birds", 8, 18)
+    with pytest.raises(ValueError, match="damsm_bird, damsm_coco"):
+        DamsmRun.from_recipe("damsm_flowers", dataset="cub", out="x")
+
+
+def test_compile_takes_the_recipes_learning_rate_and_clip():
+    from attngan_tf.config import get_preset
+    from attngan_tf.models import DAMSM
+
+    config = get_preset("tiny")
+    config = config.replace(image_encoder=config.image_encoder.replace(
+        trunk="small_cnn", image_size=32, trunk_width=4))
+    damsm = DAMSM(config)
+    damsm.compile(learning_rate=5e-4, text_grad_clip=None)
+    assert damsm.initial_learning_rate == pytest.approx(5e-4)
+    assert damsm.text_grad_clip is None
