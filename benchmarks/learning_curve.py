@@ -108,7 +108,10 @@ def recipe_run(label: str, recipe: dict, damsm: str, out: pathlib.Path):
                "stages": recipe.get("stages"), "initial_size": recipe.get("initial_size")}
     return GanRun(dataset="synbirds", out=str(out / "runs" / _slug(label)), damsm=damsm,
                   data_dir=FLAGS.data_dir, preset=config, batch_size=recipe.get("batch", 16),
-                  steps_per_epoch=20, sample_every=0, checkpoint_every=0, keep_checkpoints=1,
+                  # The time limit ends the run (epochs: no cap; the default 600 of
+                  # 20 steps once stopped a resumed run unscored).
+                  epochs=10**9, steps_per_epoch=20, sample_every=0, checkpoint_every=0,
+                  keep_checkpoints=1,
                   seed=FLAGS.seed, verbose=0,
                   synbirds=_synbirds(), **options)
 
@@ -118,7 +121,9 @@ def make_scorer(test, samples: int, minutes: float, every: float, log=print,
     """A Keras callback: every ``every`` training minutes, scores the model
     (:func:`attngan_tf.evaluation.score_model`); stops after ``minutes``.
     Its ``points`` list holds one dict per score; their minutes count from
-    ``offset`` (a resumed run's earlier training)."""
+    ``offset`` (a resumed run's earlier training). A run that ends for another
+    reason is scored once more at its end; ``trained_minutes`` is the
+    training time (scoring excluded)."""
     import keras
 
     from attngan_tf.evaluation import score_model
@@ -135,10 +140,22 @@ def make_scorer(test, samples: int, minutes: float, every: float, log=print,
         def _trained(self) -> float:
             return time.monotonic() - self.start - self.scoring
 
+        @property
+        def trained_minutes(self) -> float:
+            return self._trained() / 60.0 if hasattr(self, "start") else 0.0
+
+        def on_train_end(self, logs=None):
+            steps = int(self.model.g_optimizer.iterations.numpy())
+            if not self.points or self.points[-1]["steps"] != steps:
+                self._score(self._trained(), logs)
+
         def on_train_batch_end(self, batch, logs=None):
             trained = self._trained()
             if trained < self.next and trained < minutes * 60.0:
                 return
+            self._score(trained, logs)
+
+        def _score(self, trained, logs):
             began = time.monotonic()
             scores = score_model(self.model, test, samples=samples)
             attr, rprec = scores["attribute_accuracy"], scores["r_precision"]
@@ -224,7 +241,8 @@ def main(argv):
         if not FLAGS.resume and (pathlib.Path(run.out) / "checkpoints").exists():
             raise app.UsageError(f"{run.out} holds a run of {label!r}: --resume continues it, "
                                  "or remove it to start again")
-        offset = earlier[-1]["minutes"] if earlier else 0.0
+        # Trained minutes so far (the entry's; its last point's in older files).
+        offset = (results[label].get("minutes", earlier[-1]["minutes"]) if earlier else 0.0)
         scorer = make_scorer(test, min(FLAGS.samples, len(test)), FLAGS.minutes, FLAGS.every,
                              log=lambda line: print(line, flush=True), offset=offset)
         summary = train_attngan(run, callbacks=[scorer])
@@ -232,7 +250,8 @@ def main(argv):
                           "stages": summary["stages"], "sizes": summary["sizes"],
                           "damsm": FLAGS.damsm,
                           "damsm_test_r_precision": damsm_r1, "samples": FLAGS.samples,
-                          "minutes": offset + FLAGS.minutes, "every": FLAGS.every,
+                          "minutes": round(offset + scorer.trained_minutes, 3),
+                          "every": FLAGS.every,
                           "points": earlier + scorer.points}
         path.write_text(json.dumps(results, indent=1))
         plot(results, out / "learning_curves.png")

@@ -47,6 +47,8 @@ def test_learning_curve_runs_scores_and_plots(tmp_path):
     assert entry["recipe"] == {"stages": 1, "batch": 4, "g_lr": 3e-4, "ema_warmup": 1}
     points = entry["points"]
     assert len(points) >= 2 and points[-1]["minutes"] >= 0.4
+    # the entry's minutes: the training time (what a resume counts on from)
+    assert entry["minutes"] >= points[-1]["minutes"] - 1e-3
     assert [p["minutes"] for p in points] == sorted(p["minutes"] for p in points)
     for point in points:
         assert 0 <= point["attribute_accuracy"] <= 1 and 0 <= point["bird_found"] <= 1
@@ -68,7 +70,10 @@ def test_learning_curve_runs_scores_and_plots(tmp_path):
     resumed = subprocess.run([*cmd, "--resume", "--minutes", "0.2"], cwd=ROOT,
                              capture_output=True, text=True, timeout=600, env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    again = json.loads((out / "learning_curves.json").read_text())["one stage"]["points"]
+    again_entry = json.loads((out / "learning_curves.json").read_text())["one stage"]
+    again = again_entry["points"]
+    assert again_entry["minutes"] >= entry["minutes"] + 0.2
+    assert again[-1]["minutes"] >= entry["minutes"]
     assert again[:len(points)] == points and len(again) > len(points)
     assert again[-1]["minutes"] >= points[-1]["minutes"] + 0.2
     assert again[-1]["steps"] > points[-1]["steps"]
