@@ -138,9 +138,10 @@ def test_cli_samples_the_example_captions_of_an_evaluation_recipe(shipped, tmp_p
     from PIL import Image
 
     drawn = np.asarray(Image.open(tmp_path / "out" / "example_captions" / "001_0.png"))
+    # the API's picture for the same batch (both captions of the file, seed 0 each, 25 words)
     np.testing.assert_array_equal(
-        drawn, shipped.generate(["a large bird with blue wings"], seed=0,
-                                words_num=25)["images_uint8"][0])
+        drawn, shipped.generate(["a small bird with a red crown", "a large bird with blue wings"],
+                                seed=[0, 0], words_num=25)["images_uint8"][1])
     assert (tmp_path / "out" / "text" / "a" / "one" / "000_0.png").is_file()
     proc = subprocess.run([sys.executable, "-m", "attngan_tf", "sample", "--model",
                            str(SHIPPED / "model"), "--eval-recipe", "eval_bird", "--data-dir",
