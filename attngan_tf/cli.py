@@ -293,20 +293,15 @@ def _sample(args: list[str]) -> int:
     if FLAGS.n < 1:
         raise ValueError(f"--n: must be at least 1, got {FLAGS.n}")
     from .models import load_attngan
-    from .sampling import write_samples
+    from .sampling import read_caption_file, write_samples
 
     try:
-        data = pathlib.Path(FLAGS.captions).read_bytes()
+        captions, replaced = read_caption_file(FLAGS.captions)
     except OSError as e:
         raise ValueError(f"--captions: cannot read {FLAGS.captions}: {e}") from e
-    # Bytes that are not UTF-8 become U+FFFD, a word separator: the rule of the
-    # tokenizer and of the SavedModel's signature (a bad line is drawn, not fatal).
-    text = data.decode("utf-8", errors="replace")
-    replaced = sum(1 for line in text.splitlines() if "\ufffd" in line)
     if replaced:
         print(f"--captions: {replaced} line(s) of {FLAGS.captions} are not valid UTF-8; "
               "their invalid bytes are read as word separators", file=sys.stderr)
-    captions = [line.strip() for line in text.splitlines() if line.strip()]
     if not captions:
         raise ValueError(f"--captions: {FLAGS.captions} has no caption")
     model, _ = load_attngan(FLAGS.model)

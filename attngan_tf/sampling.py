@@ -28,7 +28,8 @@ import tensorflow as tf
 
 from .text.tokenizer import CaptionTokenizer
 
-__all__ = ["caption_noise", "to_uint8", "generate", "write_samples", "read_example_captions"]
+__all__ = ["caption_noise", "to_uint8", "generate", "write_samples", "read_caption_file",
+           "read_example_captions"]
 
 
 def to_uint8(images) -> tf.Tensor:
@@ -155,6 +156,19 @@ def write_samples(model, captions: Sequence[str], directory: str | os.PathLike, 
     return paths
 
 
+def read_caption_file(path: str | os.PathLike) -> tuple[list[str], int]:
+    """A caption file's captions: its non-blank lines, stripped, and how many lines
+    held bytes that are not UTF-8 (read as U+FFFD, a word separator: the rule of the
+    tokenizer and of the SavedModel's signature, so such a line is drawn, not fatal).
+
+    Raises ``OSError`` when the file cannot be read.
+    """
+    text = pathlib.Path(path).read_bytes().decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    replaced = sum(1 for line in lines if "\ufffd" in line)
+    return [line.strip() for line in lines if line.strip()], replaced
+
+
 def read_example_captions(data_dir: str | os.PathLike,
                           listing: str = "example_filenames.txt") -> list[tuple[str, list[str]]]:
     """The data set's example captions, as the original's ``gen_example`` reads them.
@@ -181,9 +195,7 @@ def read_example_captions(data_dir: str | os.PathLike,
         file = root / f"{name}.txt"
         if not file.is_file():
             raise FileNotFoundError(f"{file}: no such file (listed in {path})")
-        captions = [line.strip() for line in
-                    file.read_bytes().decode("utf-8", errors="replace").splitlines()
-                    if line.strip()]
+        captions, _ = read_caption_file(file)
         if not captions:
             raise ValueError(f"{file}: has no caption")
         examples.append((name, captions))
