@@ -94,6 +94,8 @@ flags.DEFINE_integer("steps_per_epoch", None,
                      "train: steps per epoch (default: one pass over the training images).")
 flags.DEFINE_integer("checkpoint_every", 500, "train: steps between checkpoints (and every epoch).")
 flags.DEFINE_integer("sample_every", 200, "train: steps between TensorBoard sample grids.")
+flags.DEFINE_boolean("skip_nonfinite", False, "train: skip (and count) an update whose loss or "
+                     "gradients are NaN or infinite instead of stopping (one replica).")
 flags.DEFINE_string("model", None, "sample, export, evaluate: directory of a trained model "
                     "(train's OUT/model); parity: check this model's networks instead of the "
                     "file's weights.")
@@ -277,7 +279,8 @@ def _train(args: list[str]) -> int:
                  seed=FLAGS.seed, verbose=_verbosity(),
                  synbirds=_synbirds_sizes(), stages=FLAGS.stages,
                  g_learning_rate=FLAGS.g_lr, d_learning_rate=FLAGS.d_lr,
-                 ema_warmup={"preset": None, "on": True, "off": False}[FLAGS.ema_warmup])
+                 ema_warmup={"preset": None, "on": True, "off": False}[FLAGS.ema_warmup],
+                 skip_nonfinite=FLAGS.skip_nonfinite)
     train_attngan(run)
     return 0
 
@@ -477,16 +480,18 @@ def _main(argv: list[str]) -> int:
         # Bad data or arguments: DataError is a ValueError; raised inside a
         # tf.data function it arrives as an InvalidArgumentError.
         # A non-finite loss (FloatingPointError) says which step and loss;
-        # a missing file or optional dependency (torch) says what is needed.
-        # A run directory another trainer holds, or whose checkpoints are all
-        # unreadable, is named with what to do.
+        # a missing file or optional dependency (torch) says what is needed; any
+        # other OSError (a path that is a file, permissions) names the path.
+        # A run directory another trainer holds, whose checkpoints are all
+        # unreadable, or where a checkpoint cannot be written (disk full), is
+        # named with what to do.
         from .convert.pytorch import MissingDependencyError
-        from .training.checkpoint import CheckpointError
+        from .training.checkpoint import CheckpointError, CheckpointWriteError
         from .training.rundir import RunDirectoryLocked
 
-        if not isinstance(e, (ValueError, FloatingPointError, FileNotFoundError,
+        if not isinstance(e, (ValueError, FloatingPointError, OSError,
                               MissingDependencyError, CheckpointError,
-                              RunDirectoryLocked)) and (
+                              CheckpointWriteError, RunDirectoryLocked)) and (
                 type(e).__name__ != "InvalidArgumentError"):
             raise
         print(f"attngan {command}: error: {e}", file=sys.stderr)

@@ -81,6 +81,8 @@ def _check(run: EvalRun) -> None:
     if "is" in run.metrics and run.samples < 10:
         raise ValueError(f"samples: the Inception Score uses 10 splits, so at least 10 "
                          f"samples, got {run.samples}")
+    if not pathlib.Path(run.model).expanduser().is_dir():
+        raise ValueError(f"model: {run.model}: no such model directory")
 
 
 def _generate_and_read(model, dataset, wants, samples: int, batch_size: int, seed: int,

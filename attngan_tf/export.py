@@ -136,7 +136,9 @@ def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
     inputs for a fixed ``batch_size`` N: ``token_ids`` int32 ``[N, T]``,
     ``lengths`` int32 ``[N]`` (known words, at least 1), ``noise`` float32
     ``[N, z_dim]``, ``ca_noise`` float32 ``[N, condition_dim]``; output
-    ``images`` float32 ``[N, S, S, 3]`` in [-1, 1], the last stage.
+    ``images`` float32 ``[N, S, S, 3]`` in [-1, 1], the last stage. Any int32
+    values are safe: ids outside the vocabulary are read as padding (0) and
+    lengths are clipped to ``1..T`` (no out-of-range embedding reads).
 
     Args:
         float16: store the weights as float16 (about half the size; computed in float32).
@@ -150,6 +152,9 @@ def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
     n = batch_size
 
     def generate(token_ids, lengths, noise, ca_noise):
+        inside = (token_ids >= 0) & (token_ids < cfg.text.vocab_size)
+        token_ids = tf.where(inside, token_ids, tf.zeros_like(token_ids))
+        lengths = tf.clip_by_value(lengths, 1, words)
         words_emb, sent_emb = model.text_encoder(token_ids, lengths, training=False)
         word_mask = tf.range(words)[None, :] < lengths[:, None]
         out = model.ema_generator(noise, sent_emb, words_emb, word_mask, ca_noise,

@@ -85,8 +85,15 @@ def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[in
     ``token_ids [B, T]``, ``lengths [B]`` (known words; 0 = none) and
     ``words`` (list of the known words of each caption).
     """
-    texts = tf.constant(list(captions) if not isinstance(captions, tf.Tensor) else captions,
-                        tf.string)
+    if isinstance(captions, (str, bytes)):
+        raise TypeError("captions: expected a list of strings, got one string")
+    if not isinstance(captions, tf.Tensor):
+        captions = list(captions)
+        if not all(isinstance(c, (str, bytes)) for c in np.ravel(np.asarray(captions, object))):
+            raise TypeError(f"captions: expected strings, got {captions[:3]!r}")
+    elif captions.dtype != tf.string:
+        raise TypeError(f"captions: expected a string tensor, got {captions.dtype.name}")
+    texts = tf.constant(captions, tf.string)
     if texts.shape.rank != 1:
         raise ValueError(f"captions: expected a list of strings, got shape {texts.shape}")
     size = int(texts.shape[0])
@@ -105,6 +112,10 @@ def generate(model, captions: Sequence[str] | tf.Tensor, seed: int | Sequence[in
             raise ValueError(f"seed: need one int or {size} (one per caption), got {seed!r}")
         noise = {"noise": caption_noise(seeds, cfg.z_dim, 0),
                  "ca_noise": caption_noise(seeds, cfg.condition_dim, 1)}
+    else:
+        for key in ("noise", "ca_noise"):
+            if not np.isfinite(np.asarray(noise[key], np.float64)).all():
+                raise ValueError(f"noise[{key!r}]: has NaN or infinite values")
     batch = {"captions": token_ids, "lengths": tf.maximum(lengths, 1), **noise}
     out = model(batch, training=False, use_ema=use_ema)
     images = tuple(np.asarray(x) for x in out["images"])

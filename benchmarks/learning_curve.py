@@ -133,9 +133,10 @@ def make_scorer(test, samples: int, minutes: float, every: float, log=print,
             super().__init__()
             self.points, self.scoring = [], 0.0
 
-        def on_train_begin(self, logs=None):
-            self.start = time.monotonic()
-            self.next = every * 60.0
+        def on_train_begin(self, logs=None):  # once: a resumed run may call fit twice
+            if not hasattr(self, "start"):
+                self.start = time.monotonic()
+                self.next = every * 60.0
 
         def _trained(self) -> float:
             return time.monotonic() - self.start - self.scoring

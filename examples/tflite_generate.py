@@ -83,6 +83,10 @@ class TFLiteGenerator:
 
     def __call__(self, captions, seeds) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """``(float32 images [N, S, S, 3] in [-1, 1], uint8 images, known words per caption)``."""
+        if isinstance(captions, str) or not len(captions):
+            raise ValueError("captions: give a list of at least one caption")
+        if len(seeds) != len(captions):
+            raise ValueError(f"seeds: give one per caption ({len(captions)}), got {len(seeds)}")
         tokens = [tokenize(c, self.words, self.words_num) for c in captions]
         noise, ca_noise = self.noise(seeds)
         images = []

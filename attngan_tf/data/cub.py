@@ -63,6 +63,10 @@ def cub_filenames(root: str | os.PathLike, split: str) -> list[str]:
                 names = load_plain_pickle(f)
         except (pickle.UnpicklingError, EOFError, ValueError) as e:
             raise DataError(f"{pickled}: not a list of file names: {e}") from e
+        if not isinstance(names, (list, tuple)) or not all(
+                isinstance(n, (str, bytes)) for n in names):
+            raise DataError(f"{pickled}: not a list of file names (holds a "
+                            f"{type(names).__name__})")
         return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
     cub = root / "CUB_200_2011"
     images, split_file = cub / "images.txt", cub / "train_test_split.txt"

@@ -32,8 +32,10 @@ _SPLITS = ("all", "train", "test")
 
 
 def _image_files(images: pathlib.Path) -> list[pathlib.Path]:
+    # Not directories (a folder may be called "x.jpg"); dangling links are kept
+    # (reported as missing images).
     return sorted(p for p in images.rglob("*")
-                  if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+                  if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())
 
 
 def _in_split(relative: str, split: str, listed: set | None, test_fraction: float) -> bool:

@@ -17,8 +17,12 @@ the image's captions at random and, when it is longer than T, keep T random
 words in order. Evaluation: centre crop, no flip, caption number
 ``caption_index`` (modulo the image's caption count), first T words.
 
-All randomness is stateless, derived from ``PipelineConfig.seed``: the same
-seed gives the same epochs. Images that still fail to decode are skipped
+All randomness is stateless, derived from ``PipelineConfig.seed``: pass ``p``
+over the data shuffles with the key ``(seed, p)`` and element ``i`` of that pass
+draws its crop, flip and caption with ``(seed, p, i)``, so the same seed gives
+the same epochs, and an endless pipeline (``repeat``) can start at any batch
+(``start_batch``) without decoding the skipped ones: a resumed run sees the
+batches an uninterrupted one would have. Images that still fail to decode are skipped
 (``ignore_errors``) and counted; a summary is logged at the end of each pass
 over the data, and a pass that delivers nothing raises an error naming the
 dataset directory.
@@ -73,8 +77,16 @@ class PipelineConfig:
         num_parallel_calls: parallel decoding (default AUTOTUNE).
         cache_dir: when set, decoded and resized images are stored once as
             TFRecord shards there and later passes read those.
-        repeat: repeat the examples indefinitely before batching (for
-            ``fit(steps_per_epoch=...)``); each pass is still summarised.
+        repeat: endless passes over the examples (for
+            ``fit(steps_per_epoch=...)``); each pass is batched on its own (with
+            ``drop_remainder`` a pass gives ``len // batch_size`` batches, as a
+            PyTorch ``DataLoader(drop_last=True)`` epoch) and summarised.
+        start_batch: with ``repeat``, the number of batches already used: the
+            pipeline begins with batch ``start_batch`` of the endless sequence
+            (pass ``start_batch // batches_per_pass``), skipping the examples
+            before it without reading them. Exact when every image decodes
+            (a failed one shifts the later batches of its pass by one example).
+            Not available with ``cache_dir`` (cached records are a stream).
     """
 
     branch_num: int = 3
@@ -89,6 +101,7 @@ class PipelineConfig:
     cache_dir: str | None = None
     repeat: bool = False
     initial_size: int = 64
+    start_batch: int = 0
 
     def __post_init__(self):
         image_sizes(self.branch_num, self.initial_size)
@@ -97,6 +110,15 @@ class PipelineConfig:
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"PipelineConfig.{name}: must be a positive integer, "
                                  f"got {value!r}")
+        if not isinstance(self.start_batch, int) or self.start_batch < 0:
+            raise ValueError(f"PipelineConfig.start_batch: must be an integer >= 0, "
+                             f"got {self.start_batch!r}")
+        if self.start_batch and not self.repeat:
+            raise ValueError("PipelineConfig.start_batch: needs repeat=True (a single pass "
+                             "starts at its first batch)")
+        if self.start_batch and self.cache_dir:
+            raise ValueError("PipelineConfig.start_batch: not available with cache_dir "
+                             "(cached records are read as a stream)")
         if self.caption_index < 0:
             raise ValueError(f"PipelineConfig.caption_index: must be >= 0, "
                              f"got {self.caption_index}")
@@ -173,19 +195,18 @@ class _PassReport:
     strategy's scope).
     """
 
-    def __init__(self, index: DatasetIndex, expected: int):
+    def __init__(self, index: DatasetIndex):
         self.index = index
-        self.expected = expected
         self.passes = 0
 
-    def _log(self, delivered) -> np.int64:
-        delivered = int(delivered)
+    def _log(self, delivered, expected) -> np.int64:
+        delivered, expected = int(delivered), int(expected)
         self.passes += 1
-        failed = self.expected - delivered
+        failed = expected - delivered
         where = f"{self.index.source} {self.index.split} split at {self.index.root}"
         if delivered == 0:
             raise DataError(f"{where}: no example could be decoded in this pass "
-                            f"({self.expected} tried). First problems: "
+                            f"({expected} tried). First problems: "
                             f"{'; '.join(self.index.problems.messages[:5]) or 'none recorded'}")
         message = (f"{where}, pass {self.passes}: {delivered} examples delivered, "
                    f"{failed} failed to decode; when indexing: {self.index.problems.summary()}")
@@ -195,8 +216,9 @@ class _PassReport:
             logger.info(message)
         return np.int64(delivered)
 
-    def attach(self, ds: tf.data.Dataset) -> tf.data.Dataset:
-        """``ds`` with the end-of-pass summary (same elements)."""
+    def attach(self, ds: tf.data.Dataset, expected) -> tf.data.Dataset:
+        """``ds`` (one pass of ``expected`` examples) with the end-of-pass summary
+        (same elements)."""
         marker = tf.data.Dataset.from_tensors(
             (tf.nest.map_structure(_empty_like, ds.element_spec), tf.constant(True)))
         marked = ds.map(lambda e: (e, tf.constant(False))).concatenate(marker)
@@ -207,7 +229,8 @@ class _PassReport:
             return total, (element, is_marker, total)
 
         def report(element, is_marker, total):
-            done = tf.cond(is_marker, lambda: tf.py_function(self._log, [total], tf.int64),
+            done = tf.cond(is_marker,
+                           lambda: tf.py_function(self._log, [total, expected], tf.int64),
                            lambda: total)
             with tf.control_dependencies([done]):
                 return tf.nest.map_structure(tf.identity, element), is_marker
@@ -294,28 +317,61 @@ class CaptionDataset:
         training = config.training
         shuffle = training if config.shuffle is None else config.shuffle
         drop = training if config.drop_remainder is None else config.drop_remainder
-        count = len(self)
+        report = _PassReport(self.index)
         if config.cache_dir:
             from .tfrecord import cached_records
             ds, decode = cached_records(self, config, shuffle)
-        else:
-            ds, decode = tf.data.Dataset.from_tensor_slices(self._source_tensors()), _decode_file
+            ds = tf.data.Dataset.zip(ds, _seed_pairs(config.seed))
+            ds = self._finish_pass(ds, decode, config, report, len(self))
+            ds = ds.repeat() if config.repeat else ds
+            return ds.prefetch(AUTOTUNE)
+        count = len(self)
+        source = self._source_tensors()
+
+        def one_pass(number, skip):
+            """Pass ``number`` (shuffled by ``(seed, number)``) from its example ``skip``."""
+            order = tf.range(count, dtype=tf.int64)
             if shuffle:
-                # Shuffle file names, not pixels: the buffer holds the whole epoch cheaply.
-                ds = ds.shuffle(count, seed=config.seed, reshuffle_each_iteration=True)
-        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
-        seeds = seeds.batch(2, drop_remainder=True)
+                order = tf.random.experimental.stateless_shuffle(
+                    order, seed=tf.stack([tf.constant(config.seed, tf.int64), number]))
+            examples = tf.nest.map_structure(lambda t: tf.gather(t, order), source)
+            seeds = tf.random.experimental.stateless_split(  # one per example of the pass
+                tf.stack([tf.constant(config.seed, tf.int64), number]), count)
+            ds = tf.data.Dataset.from_tensor_slices((examples, seeds)).skip(skip)
+            return self._finish_pass(ds, _decode_file, config, report, count - skip)
+
+        if config.repeat:
+            per_pass = count // config.batch_size if drop else -(-count // config.batch_size)
+            if per_pass == 0:
+                raise DataError(f"{self.index.root}: {count} examples make no batch of "
+                                f"{config.batch_size}")
+            first, skipped = divmod(config.start_batch, per_pass)
+            ds = tf.data.Dataset.counter(first).map(
+                lambda n: (n, tf.where(n == first, tf.constant(skipped * config.batch_size,
+                                                                 tf.int64), 0)))
+        else:  # a new pass number each time the dataset is iterated
+            ds = _seed_pairs(config.seed).take(1).map(
+                lambda pair: (pair[0], tf.constant(0, tf.int64)))
+        return ds.flat_map(one_pass).prefetch(AUTOTUNE)
+
+    def _finish_pass(self, ds, decode, config: PipelineConfig, report: _PassReport,
+                     expected) -> tf.data.Dataset:
+        """``(element, seed)`` pairs of one pass -> its batches (decoded, augmented, summarised)."""
+        training = config.training
+        drop = training if config.drop_remainder is None else config.drop_remainder
 
         def load(element, seed):
             return _finish(decode(element), config, seed if training else None)
 
-        ds = tf.data.Dataset.zip(ds, seeds).map(load, num_parallel_calls=config.num_parallel_calls)
-        ds = ds.ignore_errors()
-        ds = _PassReport(self.index, count).attach(ds)
-        if config.repeat:
-            ds = ds.repeat()
-        ds = ds.batch(config.batch_size, drop_remainder=drop)
-        return ds.prefetch(AUTOTUNE)
+        ds = ds.map(load, num_parallel_calls=config.num_parallel_calls).ignore_errors()
+        ds = report.attach(ds, expected)
+        return ds.batch(config.batch_size, drop_remainder=drop)
+
+
+def _seed_pairs(seed: int) -> tf.data.Dataset:
+    """Endless ``int64 [2]`` seeds, new ones each time the dataset is iterated."""
+    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(
+        2, drop_remainder=True)
 
 
 def _decode_file(element):

@@ -43,7 +43,7 @@ from .blocks import PACKAGE, ConfigModel
 from .discriminator import build_discriminators
 from .generator import AttnGenerator
 from .image_encoder import ImageEncoder
-from .saving import read_model_directory, write_model_directory
+from .saving import load_weights_file, read_model_directory, write_model_directory
 from .text_encoder import TextEncoder
 
 __all__ = ["AttnGAN", "default_gan_optimizer", "ema_decay_at", "save_attngan", "load_attngan"]
@@ -141,6 +141,7 @@ class AttnGAN(ConfigModel):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.g_optimizer = None
         self.d_optimizers = None
+        self.skip_nonfinite = False
         self.vocabulary: Vocabulary | None = None
         # False for a model loaded without discriminator weights (a converted release).
         self.has_discriminators = True
@@ -237,13 +238,22 @@ class AttnGAN(ConfigModel):
         return generator(noise, sent_emb, words_emb, word_mask, ca_noise, training=training)
 
     # -- training ----------------------------------------------------------------------
-    def compile(self, g_optimizer=None, d_optimizers=None, **kwargs):
+    def compile(self, g_optimizer=None, d_optimizers=None, skip_nonfinite: bool = False,
+                **kwargs):
         """Configures training; defaults are the reference's.
 
         Args:
             g_optimizer: the generator's optimizer (default :func:`default_gan_optimizer`).
             d_optimizers: one optimizer per discriminator (default: one
                 :func:`default_gan_optimizer` each).
+            skip_nonfinite: a network whose loss or gradients are NaN or infinite
+                in a step is not updated in that step: no optimizer update (its
+                step count still advances, so noise and resume stay aligned with
+                the batches), and for the generator no weight-average update and
+                its BatchNorm statistics put back. The step's logs carry
+                ``skipped`` (1.0 when any network was skipped) and the epoch
+                means leave non-finite values out. Off by default (a non-finite
+                loss then stops ``attngan train``); one replica only.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``).
 
         Under a ``mixed_float16`` policy the optimizers are wrapped in
@@ -270,6 +280,7 @@ class AttnGAN(ConfigModel):
         self.g_optimizer.build(self.generator.trainable_variables)
         for optimizer, discriminator in zip(self.d_optimizers, self.discriminators):
             optimizer.build(discriminator.trainable_variables)
+        self.skip_nonfinite = bool(skip_nonfinite)
         kwargs.setdefault("optimizer", self.g_optimizer)
         super().compile(**kwargs)
 
@@ -277,10 +288,12 @@ class AttnGAN(ConfigModel):
     def metrics(self):
         return list(self.trackers.values())
 
-    def _discriminator_step(self, stage, real, fake, sent_emb, replicas, keep=False):
+    def _discriminator_step(self, stage, real, fake, sent_emb, replicas, keep=False,
+                            applied=None):
         """Updates ``D_stage``; returns ``(loss, gradients)``, the gradients (one per
         trainable variable, of the loss before division by the replicas) only
-        with ``keep`` (else None)."""
+        with ``keep`` (else None). With ``skip_nonfinite``, whether the update
+        was made is appended to the list ``applied``."""
         discriminator = self.discriminators[stage]
         optimizer = self.d_optimizers[stage]
         size = ops.shape(real)[0]
@@ -299,10 +312,13 @@ class AttnGAN(ConfigModel):
             wrong = discriminator.cond_head(real_out["h_code"][:-1], sent_emb[1:], training=True)
             loss = losses.discriminator_loss(real_out, fake_out, wrong)
             scaled = optimizer.scale_loss(loss / replicas)
-        if not _applies_by_piece(optimizer, replicas):
+        if self.skip_nonfinite or not _applies_by_piece(optimizer, replicas):
             variables = discriminator.trainable_variables
             grads = _together(tape.gradient(scaled, variables))
-            optimizer.apply(grads, variables)
+            if self.skip_nonfinite:
+                applied.append(self._apply_if_finite(optimizer, loss, grads, variables))
+            else:
+                optimizer.apply(grads, variables)
             return loss, (_unscaled(optimizer, grads, replicas) if keep else None)
         # The backward pass a piece at a time from the output side (heads,
         # then each block on ≤ 8 px inputs: the largest kernels, 128 + 72 MB
@@ -348,6 +364,25 @@ class AttnGAN(ConfigModel):
 
         context.merge_call(merged, args=([tf.identity(v.value) for v in variables],))
 
+    def _apply_if_finite(self, optimizer, loss, grads, variables, after=None, restore=()):
+        """``skip_nonfinite``: applies ``grads`` (then ``after()``) when ``loss`` and every
+        gradient are finite; otherwise only counts the step and puts ``restore``
+        (``(variable, saved value)`` pairs) back. Returns the finite flag."""
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in [loss, *grads]])
+
+        def apply():
+            optimizer.apply(grads, variables)
+            if after is not None:
+                after()
+            return tf.constant(True)
+
+        def skip():
+            with tf.control_dependencies([optimizer.iterations.assign_add(1)] +
+                                         [v.assign(saved) for v, saved in restore]):
+                return tf.constant(False)
+
+        return tf.cond(finite, apply, skip)
+
     def _update_ema(self):
         decay = self.ema_decay
         if self.ema_warmup:
@@ -378,8 +413,15 @@ class AttnGAN(ConfigModel):
     def train_step(self, batch):
         values, _ = self._train_iteration(batch, keep=False)
         for name, tracker in self.trackers.items():
-            tracker.update_state(values[name])
+            if self.skip_nonfinite:  # a skipped step's NaN stays out of the epoch's mean
+                finite = tf.math.is_finite(values[name])
+                tracker.update_state(tf.where(finite, values[name], 0.0),
+                                     sample_weight=tf.cast(finite, values[name].dtype))
+            else:
+                tracker.update_state(values[name])
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if self.skip_nonfinite:
+            logs["skipped"] = values["skipped"]
         if _multi_worker():
             # Keras reduces per-replica logs along axis 0 across workers, which a
             # scalar lacks (tensorflow/tensorflow#72388): hand them over as [1].
@@ -422,8 +464,13 @@ class AttnGAN(ConfigModel):
         noise = self._train_noise(batch, "noise", cfg.z_dim, size, salt=0)
         ca_noise = self._train_noise(batch, "ca_noise", cfg.condition_dim, size, salt=1)
 
+        if self.skip_nonfinite and replicas > 1:
+            raise ValueError("skip_nonfinite: supported on one replica only")
         g_vars = self.generator.trainable_variables
-        gradients = {}
+        # skip_nonfinite: the generator's BatchNorm statistics before this step.
+        saved_statistics = [(v, tf.identity(v.value)) for v in
+                            self.generator.non_trainable_variables] if self.skip_nonfinite else []
+        gradients, applied = {}, []
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch([v.value for v in g_vars])
             generated = self.generator(noise, sent_emb, words_emb, word_mask, ca_noise,
@@ -438,7 +485,7 @@ class AttnGAN(ConfigModel):
                     real, fake = _after(self.discriminators[:i], images[i],
                                         ops.stop_gradient(fakes[i]))
                     loss, grads = self._discriminator_step(i, real, fake, sent_emb, replicas,
-                                                           keep=keep)
+                                                           keep=keep, applied=applied)
                     d_losses.append(loss)
                     if keep:
                         gradients[f"discriminator{i}"] = grads
@@ -452,17 +499,25 @@ class AttnGAN(ConfigModel):
             total = g["total"] + kl
             scaled = self.g_optimizer.scale_loss(total / replicas)
         g_grads = _together(tape.gradient(scaled, g_vars))
-        self.g_optimizer.apply(g_grads, g_vars)
+        if self.skip_nonfinite:
+            applied.append(self._apply_if_finite(self.g_optimizer, total, g_grads, g_vars,
+                                                 after=self._update_ema,
+                                                 restore=saved_statistics))
+        else:
+            self.g_optimizer.apply(g_grads, g_vars)
         if keep:
             gradients["generator"] = _unscaled(self.g_optimizer, g_grads, replicas)
-        self._sync_batch_statistics()
-        self._update_ema()
+        if not self.skip_nonfinite:
+            self._sync_batch_statistics()
+            self._update_ema()
 
         values = {f"d_loss{i}": loss for i, loss in enumerate(d_losses)}
         values.update({"g_loss": total, "g_adversarial": g["adversarial"], "kl_loss": kl,
                        "words_loss": g["words_loss0"] + g["words_loss1"],
                        "sent_loss": g["sent_loss0"] + g["sent_loss1"]})
         values.update({f"g_loss{i}": loss for i, loss in enumerate(g["stage_losses"])})
+        if applied:  # skip_nonfinite: 1.0 when any network's update was skipped
+            values["skipped"] = 1.0 - tf.cast(tf.reduce_all(applied), tf.float32)
         if keep:
             values.update({name: g[name] for name in ("words_loss0", "words_loss1",
                                                       "sent_loss0", "sent_loss1")})
@@ -623,7 +678,7 @@ def load_attngan(directory: str | os.PathLike) -> tuple[AttnGAN, Vocabulary]:
     model.build()
     for name, network in _networks(model).items():
         if present[name]:
-            network.load_weights(str(files[name]))
+            load_weights_file(network, files[name])
     model.has_discriminators = with_discriminators
     model.set_vocabulary(vocabulary)
     return model, vocabulary

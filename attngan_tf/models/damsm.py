@@ -33,7 +33,7 @@ from ..optimizers import FusedAdam
 from ..text.vocabulary import Vocabulary
 from .blocks import PACKAGE, ConfigModel
 from .image_encoder import ImageEncoder
-from .saving import read_model_directory, write_model_directory
+from .saving import load_weights_file, read_model_directory, write_model_directory
 from .text_encoder import TextEncoder
 
 __all__ = ["DAMSM", "damsm_learning_rate", "load_damsm"]
@@ -208,6 +208,6 @@ def load_damsm(directory: str | os.PathLike) -> tuple[DAMSM, Vocabulary]:
     directory = pathlib.Path(directory)
     damsm = DAMSM(config)
     damsm.build()
-    damsm.text_encoder.load_weights(str(directory / _WEIGHTS[0]))
-    damsm.image_encoder.load_weights(str(directory / _WEIGHTS[1]))
+    load_weights_file(damsm.text_encoder, directory / _WEIGHTS[0])
+    load_weights_file(damsm.image_encoder, directory / _WEIGHTS[1])
     return damsm, vocabulary

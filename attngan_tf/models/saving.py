@@ -9,7 +9,7 @@ import pathlib
 from ..config import AttnGANConfig
 from ..text.vocabulary import VOCABULARY_FILE, Vocabulary
 
-__all__ = ["CONFIG_FILE", "write_model_directory", "read_model_directory"]
+__all__ = ["CONFIG_FILE", "write_model_directory", "read_model_directory", "load_weights_file"]
 
 CONFIG_FILE = "config.json"
 
@@ -34,11 +34,26 @@ def read_model_directory(directory: str | os.PathLike, kind: str,
     Also checks that the ``weights`` files exist.
     """
     directory = pathlib.Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"{directory}: not {kind} (no such directory)")
     try:
         config = AttnGANConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text()))
-    except (OSError, ValueError) as e:
-        raise ValueError(f"{directory}: not {kind} ({e})") from e
+    except (OSError, ValueError, TypeError) as e:
+        raise ValueError(f"{directory / CONFIG_FILE}: not the configuration of {kind} ({e})") \
+            from e
     for name in weights:
         if not (directory / name).is_file():
             raise ValueError(f"{directory}: not {kind} (no {name})")
     return config, Vocabulary.load(directory / VOCABULARY_FILE)
+
+
+def load_weights_file(network, path: str | os.PathLike) -> None:
+    """``network.load_weights(path)``; a damaged file, or one of a network of another
+    configuration, is a ``ValueError`` naming the file."""
+    try:
+        network.load_weights(str(path))
+    except (OSError, ValueError, KeyError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path}: cannot load these weights into {network.name} ({reason[:300]}); "
+                         "the file is damaged or belongs to a model of another "
+                         "configuration") from e

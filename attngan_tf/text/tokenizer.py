@@ -66,6 +66,8 @@ def tokenize(texts) -> tf.RaggedTensor:
     """
     texts = tf.convert_to_tensor(texts, dtype=tf.string)
     texts = tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="replace")
+    # StringLower (utf-8) stops at a NUL character; NUL separates words anyway.
+    texts = tf.strings.regex_replace(texts, "\x00", " ")
     texts = tf.strings.lower(texts, encoding="utf-8")
     texts = tf.strings.regex_replace(texts, _NON_WORD_RE2, " ")
     texts = tf.strings.regex_replace(texts, _NON_ASCII_RE2, "")

@@ -50,6 +50,7 @@ import hashlib
 import json
 import os
 import re
+import zipfile
 from typing import Callable
 
 import numpy as np
@@ -79,9 +80,15 @@ _LOSS_NAMES = {"d_loss0": "d_loss0", "d_loss1": "d_loss1", "d_loss2": "d_loss2",
 
 
 def is_training_file(path: str) -> bool:
-    """Whether ``path`` is a training-vectors file (it names its forward file)."""
-    with np.load(path, allow_pickle=False) as data:
-        return "forward_file" in data.files
+    """Whether ``path`` is a training-vectors file (it names its forward file).
+
+    Raises ValueError naming ``path`` when it is not a NumPy ``.npz`` archive.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return "forward_file" in data.files
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(f"{path}: not a reference-vectors .npz file ({error})") from error
 
 
 def _sha256(path: str) -> str:

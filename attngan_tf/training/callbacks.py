@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .checkpoint import make_checkpoint
+from .checkpoint import make_checkpoint, save_checkpoint
 
 __all__ = ["CheckpointCallback", "TimeLimit", "RPrecisionCallback", "AttentionImages",
            "make_checkpoint_manager"]
@@ -40,7 +40,7 @@ class CheckpointCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.assign(epoch + 1)
-        path = self.manager.save()
+        path = save_checkpoint(self.manager)
         logger.info("epoch %d: checkpoint %s", epoch + 1, path)
 
 
@@ -48,7 +48,9 @@ class TimeLimit(keras.callbacks.Callback):
     """Stops training at the first batch that ends after ``minutes`` have passed.
 
     The epoch then ends early: Keras still runs the epoch-end callbacks
-    (checkpoint, evaluation), and at least one batch is always trained.
+    (checkpoint, evaluation), and at least one batch is always trained. The
+    clock starts at the first ``fit`` it sees and keeps running across the
+    two ``fit`` calls of a resumed run (:func:`~attngan_tf.training.resume.fit_from_step`).
     """
 
     def __init__(self, minutes: float):
@@ -57,7 +59,8 @@ class TimeLimit(keras.callbacks.Callback):
         self.start = None
 
     def on_train_begin(self, logs=None):
-        self.start = time.monotonic()
+        if self.start is None:
+            self.start = time.monotonic()
 
     def on_train_batch_end(self, batch, logs=None):
         if not self.model.stop_training and time.monotonic() - self.start >= self.seconds:

@@ -12,17 +12,51 @@ from __future__ import annotations
 
 import logging
 import pathlib
+import re
+import shutil
 
 import keras
 import tensorflow as tf
 
-__all__ = ["variable_map", "make_checkpoint", "restore_latest", "CheckpointError"]
+__all__ = ["variable_map", "make_checkpoint", "restore_latest", "save_checkpoint",
+           "CheckpointError", "CheckpointWriteError"]
 
 logger = logging.getLogger("attngan_tf.training")
 
 
 class CheckpointError(RuntimeError):
     """No checkpoint of a run directory could be read."""
+
+
+class CheckpointWriteError(RuntimeError):
+    """A checkpoint could not be written (disk full, file size limit, permissions)."""
+
+
+def save_checkpoint(manager: tf.train.CheckpointManager, number: int | None = None) -> str:
+    """``manager.save(checkpoint_number=number)``; a failed write is a clear error.
+
+    TensorFlow writes a checkpoint's files under a temporary name and then
+    records it in the manager's index (replaced atomically), so a failed
+    write leaves the previous checkpoint the latest; its temporary files are
+    removed here. The failure is raised as :class:`CheckpointWriteError` naming
+    the directory, the cause and the last good checkpoint -- not as the
+    ``OutOfRangeError`` TensorFlow reports for "File too large", which
+    ``fit`` would take for the end of the data and stop the epoch silently.
+    """
+    try:
+        return manager.save(checkpoint_number=number)
+    except (tf.errors.OpError, OSError) as error:
+        directory = pathlib.Path(manager.directory)
+        for partial in directory.glob("*_temp"):
+            shutil.rmtree(partial, ignore_errors=True)
+        reason = getattr(error, "message", None) or str(error)
+        reason = reason.strip().splitlines()[0] if reason.strip() else type(error).__name__
+        # TensorFlow's "{{function_node ...}} PATH; File too large [Op:SaveV2]": the cause.
+        reason = re.sub(r"^\{\{[^}]*\}\}\s*|\s*\[Op:\w+\]$", "", reason)
+        raise CheckpointWriteError(
+            f"{directory}: could not write a checkpoint ({reason[-300:]}); the last good "
+            f"checkpoint is {manager.latest_checkpoint or 'none'}. Free disk space and run "
+            "the same command again to resume from it.") from error
 
 
 def variable_map(obj) -> dict:
@@ -67,17 +101,33 @@ def make_checkpoint(**objects) -> tf.train.Checkpoint:
     return tf.train.Checkpoint(**tracked)
 
 
+def _checkpoints_on_disk(manager: tf.train.CheckpointManager) -> list[str]:
+    """``ckpt-N`` prefixes in the manager's directory, newest (largest N) first."""
+    directory = pathlib.Path(manager.directory)
+    numbered = []
+    for index in directory.glob("ckpt-*.index"):
+        number = index.name[len("ckpt-"):-len(".index")]
+        if number.isdigit():
+            numbered.append((int(number), str(directory / f"ckpt-{number}")))
+    if numbered:
+        logger.warning("%s: the checkpoint index file is missing or unreadable; found %d "
+                       "checkpoint(s) by their files", directory, len(numbered))
+    return [path for _, path in sorted(numbered, reverse=True)]
+
+
 def restore_latest(manager: tf.train.CheckpointManager) -> str | None:
     """Restores the newest readable checkpoint of ``manager``; returns its path.
 
     A checkpoint that cannot be read (truncated or corrupted files, e.g. after
     a full disk or a killed copy) is reported and the previous one is tried;
     the manager keeps several. Every variable is restored from the one that is
-    used (a partial read of a damaged one is overwritten). Returns None when the
-    directory has no checkpoint; raises :class:`CheckpointError` naming the
-    files when none can be read.
+    used (a partial read of a damaged one is overwritten). When the manager's
+    index file (``checkpoint``) is missing or unreadable, the checkpoints are
+    found by their files (``ckpt-N.index``), newest first, rather than starting
+    afresh over them. Returns None when the directory has no checkpoint; raises
+    :class:`CheckpointError` naming the files when none can be read.
     """
-    candidates = list(reversed(manager.checkpoints))
+    candidates = list(reversed(manager.checkpoints)) or _checkpoints_on_disk(manager)
     if not candidates:
         return None
     failures = []

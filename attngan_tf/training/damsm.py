@@ -24,7 +24,8 @@ from ..models.damsm import DAMSM
 from .callbacks import (AttentionImages, CheckpointCallback, RPrecisionCallback, TimeLimit,
                         make_checkpoint_manager)
 from .checkpoint import restore_latest
-from .rundir import check_run_directory, run_lock
+from .resume import fit_from_step
+from .rundir import check_run_directory, check_run_options, run_lock
 
 __all__ = ["DamsmRun", "train_damsm", "DEFAULT_PRESETS"]
 
@@ -81,6 +82,7 @@ def train_damsm(run: DamsmRun) -> dict:
     Holds the output directory's lock (:func:`run_lock`) meanwhile; resumes from
     the newest readable checkpoint (:func:`restore_latest`).
     """
+    check_run_options(run)
     with run_lock(run.out):
         return _train_damsm(run)
 
@@ -106,12 +108,15 @@ def _train_damsm(run: DamsmRun) -> dict:
     branch_num = 1 if images <= initial else (2 if images <= 2 * initial else 3)
     pipeline = PipelineConfig(branch_num=branch_num, initial_size=initial,
                               words_num=run.words_num or config.text.words_num,
-                              batch_size=batch_size,
-                              seed=run.seed)
-    # Keys (strings) are not needed to train; without them the step can be XLA-compiled.
-    train_ds = train.to_tf_dataset(pipeline).map(
-        lambda b: {k: v for k, v in b.items() if k != "keys"})
-    test_ds = test.to_tf_dataset(dataclasses.replace(pipeline, training=False))
+                              batch_size=batch_size, seed=run.seed, repeat=True)
+    steps = len(train) // batch_size  # one pass over the data per epoch
+
+    def train_ds(start_batch: int):
+        # Keys (strings) are not needed to train; without them the step can be XLA-compiled.
+        ds = train.to_tf_dataset(dataclasses.replace(pipeline, start_batch=start_batch))
+        return ds.map(lambda b: {k: v for k, v in b.items() if k != "keys"})
+
+    test_ds = test.to_tf_dataset(dataclasses.replace(pipeline, training=False, repeat=False))
 
     damsm = DAMSM(config, trunk_weights=run.trunk_weights)
     damsm.build()
@@ -121,7 +126,6 @@ def _train_damsm(run: DamsmRun) -> dict:
     restored = restore_latest(manager)
     if restored:
         logger.warning("resuming from %s (epoch %d)", restored, int(epoch))
-    initial_epoch = int(epoch)
 
     r_callback = RPrecisionCallback(test_ds, every=run.eval_every, seed=run.seed)
     callbacks = [CheckpointCallback(manager, epoch), r_callback,
@@ -130,13 +134,13 @@ def _train_damsm(run: DamsmRun) -> dict:
                                  every=run.attention_every)]
     if run.max_minutes is not None:
         callbacks.append(TimeLimit(run.max_minutes))
-    if initial_epoch < run.epochs:
-        try:
-            damsm.fit(train_ds, epochs=run.epochs, initial_epoch=initial_epoch,
-                      callbacks=callbacks, verbose=run.verbose)
-        except KeyboardInterrupt:
-            print(f"interrupted; run the same command again to resume from epoch {int(epoch)}")
-            raise
+    try:
+        fit_from_step(damsm, train_ds, step=int(damsm.optimizer.iterations.numpy()),
+                      epochs=run.epochs, steps_per_epoch=steps, callbacks=callbacks,
+                      verbose=run.verbose)
+    except KeyboardInterrupt:
+        print(f"interrupted; run the same command again to resume from epoch {int(epoch)}")
+        raise
     result = r_precision(damsm, test_ds, runs=run.final_runs, seed=run.seed,
                          verbose=run.verbose)
     print(f"final test {result}")

@@ -72,9 +72,11 @@ class Countdown(keras.callbacks.Callback):
     def __init__(self, label: str, minutes: float, finish_by: float, period: float = 60.0):
         super().__init__()
         self.label, self.minutes, self.finish_by, self.period = label, minutes, finish_by, period
+        self.start = None
 
-    def on_train_begin(self, logs=None):
-        self.start = self.last = time.monotonic()
+    def on_train_begin(self, logs=None):  # once: a resumed run may call fit twice
+        if self.start is None:
+            self.start = self.last = time.monotonic()
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.monotonic()

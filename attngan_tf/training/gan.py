@@ -30,8 +30,9 @@ from ..models.attngan import AttnGAN, default_gan_optimizer, save_attngan
 from ..models.damsm import load_damsm
 from ..sampling import caption_noise, to_uint8
 from .callbacks import TimeLimit
-from .checkpoint import make_checkpoint, restore_latest
-from .rundir import check_run_directory, run_lock
+from .checkpoint import make_checkpoint, restore_latest, save_checkpoint
+from .resume import fit_from_step
+from .rundir import check_run_directory, check_run_options, run_lock
 
 __all__ = ["GanRun", "train_attngan", "build_attngan", "make_gan_checkpoint",
            "GanCheckpoint", "NonFiniteLoss", "SampleGrid", "write_samples"]
@@ -88,7 +89,9 @@ class GanCheckpoint(keras.callbacks.Callback):
 
     A non-finite loss raises :class:`NonFiniteLoss` naming the step and the
     loss before anything is saved, so the last checkpoint stays the last good
-    one. Saving goes through ``tf.train.CheckpointManager`` (files written, then
+    one. A model compiled with ``skip_nonfinite`` skips such updates itself;
+    the steps it skipped are counted here (``self.skipped``) and each is
+    reported. Saving goes through ``tf.train.CheckpointManager`` (files written, then
     the index: a process killed while saving leaves the previous checkpoint).
     """
 
@@ -96,25 +99,31 @@ class GanCheckpoint(keras.callbacks.Callback):
                  every: int | None = None):
         super().__init__()
         self.manager, self.epoch, self.every = manager, epoch, every
+        self.skipped = 0
 
     def _step(self) -> int:
         return int(self.model.g_optimizer.iterations.numpy())
 
     def on_train_batch_end(self, batch, logs=None):
         step = self._step()
-        for name, value in (logs or {}).items():
+        logs = dict(logs or {})
+        if float(logs.pop("skipped", 0.0)):
+            self.skipped += 1
+            logger.warning("step %d: a non-finite loss or gradient; that update was skipped "
+                           "(%d skipped so far)", step, self.skipped)
+        for name, value in logs.items():
             if not math.isfinite(float(value)):
                 raise NonFiniteLoss(
                     f"step {step}: {name} is {float(value)}; training stopped. The last "
                     f"good checkpoint is {self.manager.latest_checkpoint}")
         if self.every and step % self.every == 0:
-            self.manager.save(checkpoint_number=step)
+            save_checkpoint(self.manager, step)
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.assign(epoch + 1)
         step = self._step()
         # Always a new number: never rewrite the step checkpoint of this same step in place.
-        path = self.manager.save(checkpoint_number=step if not (
+        path = save_checkpoint(self.manager, step if not (
             self.every and step % self.every == 0) else None)
         logger.info("epoch %d: checkpoint %s", epoch + 1, path)
 
@@ -215,6 +224,7 @@ class GanRun:
     verbose: int = 1
     synbirds: dict | None = None
     jit_compile: bool = False
+    skip_nonfinite: bool = False  # skip (and count) non-finite updates instead of stopping
     # The recipe (defaults: the reference's, except the average's warm-up, per preset).
     g_learning_rate: float = 2e-4  # TRAIN.GENERATOR_LR
     d_learning_rate: float = 2e-4  # TRAIN.DISCRIMINATOR_LR
@@ -247,6 +257,7 @@ def recipe_config(preset: str | AttnGANConfig, stages: int | None = None,
 
 
 def _check_recipe(run: GanRun) -> None:
+    check_run_options(run)
     for name in ("g_learning_rate", "d_learning_rate"):
         value = getattr(run, name)
         if not (isinstance(value, (int, float)) and 0 < value < 1):
@@ -288,11 +299,6 @@ def _train_attngan(run: GanRun, callbacks) -> dict:
     test = load_dataset(run.dataset, run.data_dir, "test", vocabulary=vocabulary,
                         **split_kwargs)
     check_run_directory(out, model.config, vocabulary)
-
-    for name in ("checkpoint_every", "sample_every"):
-        value = getattr(run, name)
-        if value is not None and value < 0:
-            raise ValueError(f"{name}: must be >= 0 (0: off), got {value}")
     batch_size = min(run.batch_size, len(train))
     if batch_size < 2:
         raise ValueError(f"batch size {batch_size}: AttnGAN needs at least 2 examples per batch "
@@ -304,8 +310,11 @@ def _train_attngan(run: GanRun, callbacks) -> dict:
     pipeline = PipelineConfig.for_model(model.config, batch_size=batch_size, seed=run.seed,
                                         repeat=True)
     steps = run.steps_per_epoch or max(1, len(train) // batch_size)
-    train_ds = train.to_tf_dataset(pipeline).map(
-        lambda b: {k: v for k, v in b.items() if k != "keys"})
+
+    def train_ds(start_batch: int) -> tf.data.Dataset:
+        ds = train.to_tf_dataset(dataclasses.replace(pipeline, start_batch=start_batch))
+        return ds.map(lambda b: {k: v for k, v in b.items() if k != "keys"})
+
     fixed = next(iter(test.to_tf_dataset(dataclasses.replace(
         pipeline, training=False, repeat=False, batch_size=min(run.samples, len(test)),
         drop_remainder=False))))
@@ -315,32 +324,36 @@ def _train_attngan(run: GanRun, callbacks) -> dict:
         g_optimizer=default_gan_optimizer("g_optimizer", run.g_learning_rate),
         d_optimizers=[default_gan_optimizer(f"d_optimizer{i}", run.d_learning_rate)
                       for i in range(model.stages)],
-        jit_compile=run.jit_compile)
+        jit_compile=run.jit_compile, skip_nonfinite=run.skip_nonfinite)
     manager, epoch = make_gan_checkpoint(model, out / "checkpoints", run.keep_checkpoints)
     restored = restore_latest(manager)
     if restored:
         logger.warning("resuming from %s (epoch %d, step %d)", restored,
                        int(epoch), int(model.g_optimizer.iterations.numpy()))
-    initial_epoch = int(epoch)
-    used = [GanCheckpoint(manager, epoch, run.checkpoint_every), *callbacks,
+    step = int(model.g_optimizer.iterations.numpy())
+    checkpointer = GanCheckpoint(manager, epoch, run.checkpoint_every)
+    used = [checkpointer, *callbacks,
             keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False)]
     if run.sample_every:
         used.append(SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
                                seed=run.seed))
     if run.max_minutes is not None:
         used.append(TimeLimit(run.max_minutes))
-    if initial_epoch < run.epochs:
-        try:
-            model.fit(train_ds, epochs=run.epochs, steps_per_epoch=steps,
-                      initial_epoch=initial_epoch, callbacks=used, verbose=run.verbose)
-        except KeyboardInterrupt:
-            print(f"interrupted; run the same command again to resume from "
-                  f"{manager.latest_checkpoint}")
-            raise
+    try:
+        fit_from_step(model, train_ds, step=step, epochs=run.epochs, steps_per_epoch=steps,
+                      callbacks=used, verbose=run.verbose)
+    except KeyboardInterrupt:
+        print(f"interrupted; run the same command again to resume from "
+              f"{manager.latest_checkpoint}")
+        raise
     save_attngan(model, out / "model", vocabulary)
     paths = write_samples(model, fixed, vocabulary, out / "samples", seed=run.seed)
     print(f"saved the model to {out / 'model'} and {len(paths)} samples to {out / 'samples'}")
+    if checkpointer.skipped:
+        print(f"{checkpointer.skipped} step(s) had a non-finite loss or gradient and were "
+              "skipped (--skip-nonfinite)")
     return {"epochs": int(epoch), "steps": int(model.g_optimizer.iterations.numpy()),
+            "skipped_steps": checkpointer.skipped,
             "model": str(out / "model"), "samples": [str(p) for p in paths],
             "ema_warmup": ema_warmup, "stages": model.config.generator.branch_num,
             "sizes": list(model.config.generator.image_sizes)}

@@ -12,7 +12,8 @@ import socket
 from ..config import AttnGANConfig
 from ..text import Vocabulary
 
-__all__ = ["check_run_directory", "run_lock", "RunDirectoryLocked", "LOCK_FILE"]
+__all__ = ["check_run_directory", "check_run_options", "run_lock", "RunDirectoryLocked",
+           "LOCK_FILE"]
 
 logger = logging.getLogger("attngan_tf.training")
 
@@ -105,6 +106,35 @@ def run_lock(out: str | os.PathLike):
         if _holder(lock) == (os.getpid(), socket.gethostname()):
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()
+
+
+#: Option -> (smallest value, what it counts); None passes (the default where there is one).
+_LOWER_BOUNDS = {
+    "epochs": (1, "epochs"), "batch_size": (2, "examples per batch (mismatched-caption pairs)"),
+    "steps_per_epoch": (1, "steps"), "keep_checkpoints": (1, "checkpoints kept"),
+    "checkpoint_every": (0, "steps (0: at epoch ends only)"),
+    "sample_every": (0, "steps (0: off)"), "eval_every": (1, "epochs"),
+    "attention_every": (1, "epochs"), "final_runs": (1, "runs"), "samples": (1, "pictures"),
+}
+
+
+def check_run_options(run) -> None:
+    """Checks a training run's options (a :class:`~attngan_tf.training.GanRun` or
+    :class:`~attngan_tf.training.DamsmRun`) before any data is read or rendered:
+    counts in range, a time limit >= 0 (0: one batch), a weights file that exists.
+    Raises ``ValueError`` naming the option."""
+    for name, (lowest, what) in _LOWER_BOUNDS.items():
+        value = getattr(run, name, None)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
+            raise ValueError(f"{name}: must be an integer >= {lowest} ({what}), got {value!r}")
+    minutes = getattr(run, "max_minutes", None)
+    if minutes is not None and not (isinstance(minutes, (int, float)) and minutes >= 0):
+        raise ValueError(f"max_minutes: must be >= 0 (0: one batch), got {minutes!r}")
+    weights = getattr(run, "trunk_weights", None)
+    if weights is not None and not pathlib.Path(weights).expanduser().is_file():
+        raise FileNotFoundError(f"trunk_weights: {weights}: no such file")
 
 
 def check_run_directory(out: str | pathlib.Path, config: AttnGANConfig,

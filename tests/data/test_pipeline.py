@@ -88,6 +88,40 @@ def test_training_randomness_is_seeded_and_varies_between_passes(cub_dataset):
     assert not np.array_equal(epoch1["images"][2].numpy(), other["images"][2].numpy())
 
 
+def test_an_endless_pipeline_resumes_at_any_batch_with_the_same_batches(cub_dataset):
+    # 6 examples, batches of 4: one batch per pass (drop_remainder), so batch k is pass k.
+    config = PipelineConfig(batch_size=4, words_num=6, training=True, seed=3, repeat=True)
+    ds = cub_dataset.to_tf_dataset(config)
+    stream = [b for b in ds.take(5)]
+    keys = [b["keys"].numpy().tolist() for b in stream]
+    assert len({tuple(k) for k in keys}) > 1, "each pass has its own order"
+    for start in (1, 3):
+        resumed = list(cub_dataset.to_tf_dataset(
+            PipelineConfig(**{**config.__dict__, "start_batch": start})).take(5 - start))
+        for got, want in zip(resumed, stream[start:]):
+            np.testing.assert_array_equal(got["keys"].numpy(), want["keys"].numpy())
+            np.testing.assert_array_equal(got["captions"].numpy(), want["captions"].numpy())
+            np.testing.assert_array_equal(got["images"][2].numpy(), want["images"][2].numpy())
+
+
+def test_resuming_inside_a_pass_continues_that_pass(cub_dataset):
+    config = PipelineConfig(batch_size=2, words_num=6, training=True, seed=1, repeat=True)
+    stream = [b["keys"].numpy().tolist() for b in cub_dataset.to_tf_dataset(config).take(7)]
+    assert sorted(sum(stream[:3], [])) == sorted(sum(stream[3:6], [])), "a pass: every example"
+    resumed = [b["keys"].numpy().tolist() for b in cub_dataset.to_tf_dataset(
+        PipelineConfig(**{**config.__dict__, "start_batch": 4})).take(3)]
+    assert resumed == stream[4:7]
+
+
+def test_start_batch_needs_an_endless_pipeline_without_a_cache(tmp_path):
+    with pytest.raises(ValueError, match="start_batch: needs repeat=True"):
+        PipelineConfig(start_batch=2)
+    with pytest.raises(ValueError, match="start_batch: not available with cache_dir"):
+        PipelineConfig(start_batch=2, repeat=True, cache_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="start_batch: must be an integer >= 0"):
+        PipelineConfig(start_batch=-1, repeat=True)
+
+
 def test_training_draws_different_captions_and_flips(cub_dataset):
     config = PipelineConfig(batch_size=6, words_num=40, training=True, shuffle=False)
     ds = cub_dataset.to_tf_dataset(config)

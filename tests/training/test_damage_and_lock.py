@@ -14,6 +14,7 @@ import tensorflow as tf
 from attngan_tf.training import (CheckpointError, DamsmRun, RunDirectoryLocked, restore_latest,
                                  run_lock, train_damsm)
 from attngan_tf.training.rundir import LOCK_FILE
+from tests.conftest import ROOT
 
 
 def _manager(directory):
@@ -103,3 +104,67 @@ def test_cli_names_the_lock_without_a_traceback(tmp_path):
                            "--epochs", "1"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "another trainer" in proc.stderr and "Traceback" not in proc.stderr
+
+
+_FULL_DISK = """
+import resource, signal, sys
+import tensorflow as tf
+from attngan_tf.training import CheckpointWriteError, save_checkpoint
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+weights = tf.Variable(tf.zeros([100_000]))
+manager = tf.train.CheckpointManager(tf.train.Checkpoint(w=weights), sys.argv[1], max_to_keep=3)
+for value in (1.0, 2.0):
+    weights.assign(tf.fill([100_000], value))
+    save_checkpoint(manager)
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+weights.assign(tf.fill([100_000], 3.0))
+try:
+    save_checkpoint(manager)
+except CheckpointWriteError as error:
+    print(error)
+"""
+
+
+def test_a_full_disk_is_a_clear_error_and_the_last_good_checkpoint_stays(tmp_path):
+    result = subprocess.run([sys.executable, "-c", _FULL_DISK, str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "could not write a checkpoint (" in result.stdout
+    assert "File too large" in result.stdout and "ckpt-2" in result.stdout
+    assert not list(tmp_path.glob("*_temp")), "the half-written checkpoint is removed"
+    weights = tf.Variable(tf.zeros([100_000]))
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(w=weights), str(tmp_path), 3)
+    assert restore_latest(manager).endswith("ckpt-2")
+    assert float(weights[0]) == 2.0
+
+
+def test_cli_train_on_a_full_disk_names_the_cause_without_a_traceback(tmp_path):
+    import resource
+    import signal
+
+    from attngan_tf.config import get_preset
+    from tests.models.test_attngan import small_config
+    from tests.training.test_gan_training import _export_damsm
+
+    tiny = get_preset("tiny")  # the CLI renders SynBirds with the default seed
+    damsm_dir, _ = _export_damsm(tmp_path, small_config(3).replace(
+        generator=tiny.generator, discriminator=tiny.discriminator),
+        synbirds={"num_train": 24, "num_test": 12, "image_size": 64})
+
+    def limit():  # in the child: writes past 1 MB fail (the checkpoint is larger)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "attngan_tf", "train", "--dataset", "synbirds",
+         "--data-dir", str(tmp_path / "data"), "--damsm", str(damsm_dir),
+         "--out", str(tmp_path / "run"), "--preset", "tiny", "--stages", "1",
+         "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "4",
+         "--sample-every", "0", "--synbirds-train", "24", "--synbirds-test", "12",
+         "--synbirds-image-size", "64"],
+        capture_output=True, text=True, timeout=600, preexec_fn=limit,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "attngan train: error:" in result.stderr and "could not write a checkpoint" in \
+        result.stderr and "File too large" in result.stderr
+    assert "Traceback" not in result.stderr

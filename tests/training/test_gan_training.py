@@ -28,6 +28,12 @@ def _dataset(batches):
         tf.nest.map_structure(lambda *xs: tf.stack(xs), *batches))
 
 
+def _one_step(model, batch) -> dict:
+    """One ``fit`` step on ``batch``; its logs."""
+    history = model.fit(_dataset([batch]), epochs=1, verbose=0)
+    return {k: v[-1] for k, v in history.history.items()}
+
+
 def _weights(model):
     return [v.numpy() for v in model.weights]
 
@@ -206,7 +212,7 @@ def test_one_training_image_is_a_clear_error(tmp_path):
                  data_dir=str(tmp_path / "data"), preset=cfg, epochs=1, verbose=0, synbirds=one)
     with pytest.raises(ValueError, match="at least 2 examples per batch"):
         train_attngan(run)
-    with pytest.raises(ValueError, match="sample_every: must be >= 0"):
+    with pytest.raises(ValueError, match="sample_every: must be an integer >= 0"):
         train_attngan(GanRun(**{**run.__dict__, "sample_every": -1}))
 
 
@@ -232,3 +238,55 @@ def test_recipe_config_changes_stages_and_sizes_of_both_networks():
     assert config.generator.image_sizes == (32, 64)
     assert (config.discriminator.branch_num, config.discriminator.initial_size) == (2, 32)
     assert recipe_config("synbirds").generator.image_sizes == (64, 128, 256)
+
+
+def test_skip_nonfinite_leaves_the_networks_of_a_bad_batch_untouched_and_counts(tmp_path):
+    cfg = small_config(1)
+    good = make_batch(cfg, seed=0, with_noise=False)
+    bad = make_batch(cfg, seed=1, with_noise=False)
+    bad["images"] = (bad["images"][0] * np.nan,)  # the discriminator's loss is NaN
+    keras.utils.set_random_seed(0)
+    model = AttnGAN(cfg, seed=1)
+    model.compile(skip_nonfinite=True)
+    manager, epoch = make_gan_checkpoint(model, tmp_path / "ckpt")
+    checkpointer = GanCheckpoint(manager, epoch)
+    model.fit(_dataset([good]), epochs=1, verbose=0, callbacks=[checkpointer])
+    d_before = _weights(model.discriminators[0])
+    g_before = _weights(model.generator)
+    history = model.fit(_dataset([bad]), epochs=1, verbose=0, callbacks=[checkpointer])
+    trainable = {id(v) for v in model.discriminators[0].trainable_variables}
+    for v, a in zip(model.discriminators[0].weights, d_before):
+        if id(v) in trainable:
+            np.testing.assert_array_equal(v.numpy(), a)  # D's update was skipped
+    assert any(not np.array_equal(a, b) for a, b in zip(g_before, _weights(model.generator))), \
+        "the generator's own loss was finite: it was updated"
+    assert checkpointer.skipped == 1
+    assert all(np.isfinite(history.history[k][-1]) for k in history.history if k != "skipped")
+    assert int(model.d_optimizers[0].iterations) == 2, "a skipped update still counts its step"
+    assert all(np.isfinite(w).all() for w in _weights(model.generator))
+
+
+def test_without_skip_nonfinite_the_step_is_compiled_as_before():
+    cfg = small_config(1)
+    model = AttnGAN(cfg, seed=1)
+    model.compile()
+    assert model.skip_nonfinite is False
+    logs = _one_step(model, make_batch(cfg, seed=0))
+    assert "skipped" not in logs
+
+
+def test_skip_nonfinite_keeps_generator_average_and_statistics_of_a_nan_noise_step():
+    cfg = small_config(1)
+    model = AttnGAN(cfg, seed=1)
+    model.compile(skip_nonfinite=True)
+    _one_step(model, make_batch(cfg, seed=0))
+    before = _weights(model.generator) + _weights(model.ema_generator)
+    bad = make_batch(cfg, seed=1)
+    bad["noise"] = bad["noise"] * np.nan  # every generated picture is NaN
+    logs = _one_step(model, bad)
+    assert logs["skipped"] == 1.0
+    for a, b in zip(before, _weights(model.generator) + _weights(model.ema_generator)):
+        np.testing.assert_array_equal(a, b)  # weights, average and BatchNorm statistics
+    assert int(model.g_optimizer.iterations) == 2
+    logs = _one_step(model, make_batch(cfg, seed=2))
+    assert logs["skipped"] == 0.0 and np.isfinite(logs["g_loss"])
