@@ -43,10 +43,12 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
+from attngan_tf.training.checkpoint import CheckpointError, CheckpointWriteError
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "saved_models" / "synbirds_demo"
 CLEAN_LIBRARY_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError,
-                        TypeError, RuntimeError)  # RuntimeError: CheckpointError, ...
+                        TypeError, CheckpointError, CheckpointWriteError)
 # What a TensorFlow signature (and TF Serving, as an INVALID_ARGUMENT status) reports
 # for inputs it refuses; clean when the message names the input.
 CLEAN_SIGNATURE_ERRORS = ("InvalidArgumentError",)
