@@ -37,23 +37,30 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import app, flags  # noqa: E402
 
-flags.DEFINE_string("damsm", None, "Exported DAMSM directory (train-damsm's OUT/damsm).")
-flags.DEFINE_string("out", None, "Directory of the curves (JSON, PNG) and the runs.")
-flags.DEFINE_multi_string("recipe", None, "LABEL:key=value,... (see the module docstring); "
-                          "one per run.")
-flags.DEFINE_string("preset", "synbirds", "Preset the recipe's keys change (synbirds, "
-                    "synbirds_demo, ...).")
-flags.DEFINE_float("minutes", 20.0, "Training minutes per recipe (scoring not counted).")
-flags.DEFINE_float("every", 2.5, "Minutes of training between scores.")
-flags.DEFINE_integer("samples", 200, "Test captions scored (caption 0 of the first N images).")
-flags.DEFINE_string("data_dir", None, "SynBirds cache root (default: the library's).")
-flags.DEFINE_integer("synbirds_train", 10_000, "SynBirds training images.")
-flags.DEFINE_integer("synbirds_test", 2_000, "SynBirds test images.")
-flags.DEFINE_integer("synbirds_image_size", 256, "SynBirds rendering size (the demo's: 128).")
-flags.DEFINE_integer("seed", 0, "Training seed.")
-flags.DEFINE_boolean("plot_only", False, "Only redraw the PNG from the JSON.")
-flags.DEFINE_boolean("resume", False, "Continue a recipe already in the JSON from its run's last "
-                     "checkpoint for --minutes more, appending to its curve.")
+
+def define_flags() -> None:
+    """Registers the script's flags (run as a script only: importing this module, as the
+    tests do, leaves absl's global flags alone, so ``attngan_tf.cli`` can be imported
+    beside it)."""
+    flags.DEFINE_string("damsm", None, "Exported DAMSM directory (train-damsm's OUT/damsm).")
+    flags.DEFINE_string("out", None, "Directory of the curves (JSON, PNG) and the runs.")
+    flags.DEFINE_multi_string("recipe", None, "LABEL:key=value,... (see the module docstring); "
+                              "one per run.")
+    flags.DEFINE_string("preset", "synbirds", "Preset the recipe's keys change (synbirds, "
+                        "synbirds_demo, ...).")
+    flags.DEFINE_float("minutes", 20.0, "Training minutes per recipe (scoring not counted).")
+    flags.DEFINE_float("every", 2.5, "Minutes of training between scores.")
+    flags.DEFINE_integer("samples", 200, "Test captions scored (caption 0 of the first N images).")
+    flags.DEFINE_string("data_dir", None, "SynBirds cache root (default: the library's).")
+    flags.DEFINE_integer("synbirds_train", 10_000, "SynBirds training images.")
+    flags.DEFINE_integer("synbirds_test", 2_000, "SynBirds test images.")
+    flags.DEFINE_integer("synbirds_image_size", 256, "SynBirds rendering size (the demo's: 128).")
+    flags.DEFINE_integer("seed", 0, "Training seed.")
+    flags.DEFINE_boolean("plot_only", False, "Only redraw the PNG from the JSON.")
+    flags.DEFINE_boolean("resume", False, "Continue a recipe already in the JSON from its run's "
+                         "last checkpoint for --minutes more, appending to its curve.")
+
+
 FLAGS = flags.FLAGS
 
 #: Recipe keys and the GanRun / preset fields they set.
@@ -262,4 +269,5 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+    define_flags()
     app.run(main)
