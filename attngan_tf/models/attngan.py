@@ -253,7 +253,9 @@ class AttnGAN(ConfigModel):
                 its BatchNorm statistics put back. The step's logs carry
                 ``skipped`` (1.0 when any network was skipped) and the epoch
                 means leave non-finite values out. Off by default (a non-finite
-                loss then stops ``attngan train``); one replica only.
+                loss then stops ``attngan train``); one replica only; the
+                discriminators are then updated in one piece (more memory than
+                the default piecewise update, which cannot be skipped as a whole).
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``).
 
         Under a ``mixed_float16`` policy the optimizers are wrapped in
