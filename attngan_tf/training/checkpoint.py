@@ -32,6 +32,15 @@ class CheckpointWriteError(RuntimeError):
     """A checkpoint could not be written (disk full, file size limit, permissions)."""
 
 
+def _reason(error: Exception) -> str:
+    """The first line of an error's message (TensorFlow's op-name wrapping dropped)."""
+    text = (getattr(error, "message", None) or str(error)).strip()
+    if not text:
+        return type(error).__name__
+    # TensorFlow's "{{function_node ...}} PATH; File too large [Op:SaveV2]": the cause.
+    return re.sub(r"^\{\{[^}]*\}\}\s*|\s*\[Op:\w+\]$", "", text.splitlines()[0])
+
+
 def save_checkpoint(manager: tf.train.CheckpointManager, number: int | None = None) -> str:
     """``manager.save(checkpoint_number=number)``; a failed write is a clear error.
 
@@ -49,10 +58,7 @@ def save_checkpoint(manager: tf.train.CheckpointManager, number: int | None = No
         directory = pathlib.Path(manager.directory)
         for partial in directory.glob("*_temp"):
             shutil.rmtree(partial, ignore_errors=True)
-        reason = getattr(error, "message", None) or str(error)
-        reason = reason.strip().splitlines()[0] if reason.strip() else type(error).__name__
-        # TensorFlow's "{{function_node ...}} PATH; File too large [Op:SaveV2]": the cause.
-        reason = re.sub(r"^\{\{[^}]*\}\}\s*|\s*\[Op:\w+\]$", "", reason)
+        reason = _reason(error)
         raise CheckpointWriteError(
             f"{directory}: could not write a checkpoint ({reason[-300:]}); the last good "
             f"checkpoint is {manager.latest_checkpoint or 'none'}. Free disk space and run "
@@ -135,8 +141,7 @@ def restore_latest(manager: tf.train.CheckpointManager) -> str | None:
         try:
             manager.checkpoint.restore(path).assert_existing_objects_matched()
         except (tf.errors.OpError, ValueError, IndexError, AssertionError, OSError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else \
-                type(error).__name__
+            reason = _reason(error)
             failures.append(f"{path}: {reason[:300]}")
             logger.warning("checkpoint %s cannot be read (%s); trying the previous one", path,
                            reason[:300])
