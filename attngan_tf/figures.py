@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .sampling import to_uint8
+from .images import to_uint8
 
 __all__ = ["attention_figure", "caption_grid", "heat_overlay"]
 

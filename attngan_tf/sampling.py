@@ -26,16 +26,11 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
+from .images import to_uint8
 from .text.tokenizer import CaptionTokenizer
 
 __all__ = ["caption_noise", "to_uint8", "generate", "write_samples", "read_caption_file",
            "read_example_captions"]
-
-
-def to_uint8(images) -> tf.Tensor:
-    """Images in [-1, 1] (any shape) to uint8 pixels, rounded; graph-safe."""
-    images = tf.convert_to_tensor(images, tf.float32)
-    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
 
 
 def caption_noise(seeds, dim: int, salt: int) -> tf.Tensor:

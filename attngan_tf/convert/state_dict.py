@@ -18,19 +18,26 @@ fills and the layout change:
 
 A key the model does not have, a key it needs that is missing, or an array of
 the wrong shape raises :class:`StateDictError` naming the key.
+
+The layouts and the checked assignment are :mod:`attngan_tf.torch_layout`; the
+Inception-v3 trunk's pairs (torchvision's names) are
+:func:`attngan_tf.models.inception.inception_pairs`, which the image encoder
+also uses to load local trunk weights.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from ..models.discriminator import ConvBlock, Discriminator
 from ..models.generator import AttnGenerator
 from ..models.image_encoder import ImageEncoder
-from ..models.inception import BasicConv2d, InceptionV3Trunk
+from ..models.inception import InceptionV3Trunk, inception_pairs, load_inception_trunk
 from ..models.text_encoder import TextEncoder
+from ..torch_layout import (CONV1X1_TO_DENSE, IDENTITY, LINEAR, Pair, StateDictError, assign,
+                            bn_pairs, conv_pairs, ensure_built, linear_pairs, row_permutation)
 
 __all__ = [
     "StateDictError",
@@ -43,103 +50,20 @@ __all__ = [
     "export_state_dict",
 ]
 
-class Transform:
-    """A layout change from the reference's array to ours, with its inverse."""
-
-    def __init__(self, forward: Callable[[np.ndarray], np.ndarray],
-                 inverse: Callable[[np.ndarray], np.ndarray]):
-        self.forward = forward
-        self.inverse = inverse
-
-
-Pair = tuple[str, object, Transform]
-
-
-class StateDictError(ValueError):
-    """A state dict does not fit the model (names the offending key)."""
-
-
-_identity = Transform(lambda w: w, lambda w: w)
-# Conv2d (out, in, kh, kw) <-> Keras (kh, kw, in, out).
-_conv = Transform(lambda w: np.transpose(w, (2, 3, 1, 0)), lambda w: np.transpose(w, (3, 2, 0, 1)))
-# Linear (out, in) <-> Dense (in, out).
-_linear = Transform(np.transpose, np.transpose)
-# 1x1 Conv2d on word vectors (out, in, 1, 1) <-> Dense (in, out).
-_conv1x1_to_dense = Transform(lambda w: np.transpose(w[:, :, 0, 0]),
-                              lambda w: np.transpose(w)[:, :, None, None])
-
-
-def _row_permutation(perm: np.ndarray, then_transpose: bool = False) -> Transform:
-    """Ours = reference rows reordered by ``perm`` (optionally then transposed)."""
-    inv = np.argsort(perm)
-    if then_transpose:
-        return Transform(lambda w: np.transpose(w[perm]), lambda w: np.transpose(w)[inv])
-    return Transform(lambda w: w[perm], lambda w: w[inv])
-
-
-def _conv_pairs(prefix: str, layer) -> list[Pair]:
-    pairs = [(f"{prefix}.weight", layer.kernel, _conv)]
-    if layer.use_bias:
-        pairs.append((f"{prefix}.bias", layer.bias, _identity))
-    return pairs
-
-
-def _linear_pairs(prefix: str, layer) -> list[Pair]:
-    pairs = [(f"{prefix}.weight", layer.kernel, _linear)]
-    if layer.use_bias:
-        pairs.append((f"{prefix}.bias", layer.bias, _identity))
-    return pairs
-
-
-def _bn_pairs(prefix: str, bn, transform: Transform = _identity) -> list[Pair]:
-    return [
-        (f"{prefix}.weight", bn.gamma, transform),
-        (f"{prefix}.bias", bn.beta, transform),
-        (f"{prefix}.running_mean", bn.moving_mean, transform),
-        (f"{prefix}.running_var", bn.moving_variance, transform),
-    ]
-
-
-def _assign(pairs: Iterable[Pair], state: Mapping[str, np.ndarray], module: str) -> None:
-    pairs = list(pairs)
-    expected = {key for key, _, _ in pairs}
-    bn_prefixes = {key.rsplit(".", 1)[0] for key in expected if key.endswith(".running_mean")}
-    ignorable = {f"{p}.num_batches_tracked" for p in bn_prefixes}
-    unexpected = sorted(k for k in state if k not in expected and k not in ignorable)
-    if unexpected:
-        raise StateDictError(
-            f"{module}: unexpected key {unexpected[0]!r}"
-            + (f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""))
-    missing = [k for k, _, _ in pairs if k not in state]
-    if missing:
-        raise StateDictError(
-            f"{module}: missing key {missing[0]!r}"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    values = []
-    for key, variable, transform in pairs:
-        value = transform.forward(np.asarray(state[key], dtype=np.float32))
-        if tuple(value.shape) != tuple(variable.shape):
-            raise StateDictError(
-                f"{module}: key {key!r} has shape {tuple(np.shape(state[key]))}, which does not "
-                f"fit {variable.path} of shape {tuple(variable.shape)}")
-        values.append(value)
-    for (_, variable, _), value in zip(pairs, values):
-        variable.assign(value)
-
 
 # ---------------------------------------------------------------------------
 # Text encoder (RNN_ENCODER)
 
 
 def text_encoder_pairs(model: TextEncoder) -> list[Pair]:
-    pairs: list[Pair] = [("encoder.weight", model.embedding.embeddings, _identity)]
+    pairs: list[Pair] = [("encoder.weight", model.embedding.embeddings, IDENTITY)]
     for rnn, suffix in ((model.forward_rnn, ""), (model.backward_rnn, "_reverse")):
         cell = rnn.cell
         pairs += [
-            (f"rnn.weight_ih_l0{suffix}", cell.kernel, _linear),
-            (f"rnn.weight_hh_l0{suffix}", cell.recurrent_kernel, _linear),
-            (f"rnn.bias_ih_l0{suffix}", cell.input_bias, _identity),
-            (f"rnn.bias_hh_l0{suffix}", cell.recurrent_bias, _identity),
+            (f"rnn.weight_ih_l0{suffix}", cell.kernel, LINEAR),
+            (f"rnn.weight_hh_l0{suffix}", cell.recurrent_kernel, LINEAR),
+            (f"rnn.bias_ih_l0{suffix}", cell.input_bias, IDENTITY),
+            (f"rnn.bias_hh_l0{suffix}", cell.recurrent_bias, IDENTITY),
         ]
     return pairs
 
@@ -148,24 +72,10 @@ def text_encoder_pairs(model: TextEncoder) -> list[Pair]:
 # Image encoder (CNN_ENCODER: torchvision Inception-v3 + two embedding heads)
 
 
-def _basic_conv_pairs(prefix: str, layer: BasicConv2d) -> list[Pair]:
-    return _conv_pairs(f"{prefix}.conv", layer.conv) + _bn_pairs(f"{prefix}.bn", layer.bn)
-
-
-def inception_pairs(trunk: InceptionV3Trunk) -> list[Pair]:
-    pairs: list[Pair] = []
-    for layer in trunk.stem:
-        pairs += _basic_conv_pairs(layer.name, layer)
-    for block in (*trunk.mixed_6, *trunk.mixed_7):
-        for name, layer in block.convs.items():
-            pairs += _basic_conv_pairs(f"{block.name}.{name}", layer)
-    return pairs
-
-
 def image_encoder_pairs(model: ImageEncoder) -> list[Pair]:
     return (inception_pairs(model.trunk)
-            + _conv_pairs("emb_features", model.region_projection)
-            + _linear_pairs("emb_cnn_code", model.code_projection))
+            + conv_pairs("emb_features", model.region_projection)
+            + linear_pairs("emb_cnn_code", model.code_projection))
 
 
 # ---------------------------------------------------------------------------
@@ -187,33 +97,33 @@ def _init_fc_permutation(gf_dim: int) -> np.ndarray:
 
 
 def _upblock_pairs(prefix: str, block) -> list[Pair]:
-    return _conv_pairs(f"{prefix}.1", block.conv) + _bn_pairs(f"{prefix}.2", block.bn)
+    return conv_pairs(f"{prefix}.1", block.conv) + bn_pairs(f"{prefix}.2", block.bn)
 
 
 def generator_pairs(model: AttnGenerator) -> list[Pair]:
     cfg = model.config
     perm = _init_fc_permutation(cfg.gf_dim)
     init = model.init_stage
-    pairs: list[Pair] = _linear_pairs("ca_net.fc", model.ca.fc)
-    pairs.append(("h_net1.fc.0.weight", init.fc.kernel, _row_permutation(perm, True)))
-    pairs += _bn_pairs("h_net1.fc.1", init.fc_bn, _row_permutation(perm))
+    pairs: list[Pair] = linear_pairs("ca_net.fc", model.ca.fc)
+    pairs.append(("h_net1.fc.0.weight", init.fc.kernel, row_permutation(perm, True)))
+    pairs += bn_pairs("h_net1.fc.1", init.fc_bn, row_permutation(perm))
     for k, block in enumerate(init.upsample, start=1):
         pairs += _upblock_pairs(f"h_net1.upsample{k}", block)
     for i, stage in enumerate(model.next_stages, start=2):
         prefix = f"h_net{i}"
         pairs.append((f"{prefix}.att.conv_context.weight",
-                      stage.attention.word_projection.kernel, _conv1x1_to_dense))
+                      stage.attention.word_projection.kernel, CONV1X1_TO_DENSE))
         for r, block in enumerate(stage.residual):
-            pairs += _conv_pairs(f"{prefix}.residual.{r}.block.0", block.conv1)
-            pairs += _bn_pairs(f"{prefix}.residual.{r}.block.1", block.bn1)
-            pairs += _conv_pairs(f"{prefix}.residual.{r}.block.3", block.conv2)
-            pairs += _bn_pairs(f"{prefix}.residual.{r}.block.4", block.bn2)
+            pairs += conv_pairs(f"{prefix}.residual.{r}.block.0", block.conv1)
+            pairs += bn_pairs(f"{prefix}.residual.{r}.block.1", block.bn1)
+            pairs += conv_pairs(f"{prefix}.residual.{r}.block.3", block.conv2)
+            pairs += bn_pairs(f"{prefix}.residual.{r}.block.4", block.bn2)
         pairs += _upblock_pairs(f"{prefix}.upsample", stage.upsample)
     if cfg.single_image:  # G_DCGAN: one image head, img_net
-        pairs += _conv_pairs("img_net.img.0", model.image_heads[0])
+        pairs += conv_pairs("img_net.img.0", model.image_heads[0])
     else:
         for i, head in enumerate(model.image_heads, start=1):
-            pairs += _conv_pairs(f"img_net{i}.img.0", head)
+            pairs += conv_pairs(f"img_net{i}.img.0", head)
     return pairs
 
 
@@ -241,11 +151,11 @@ def _reference_trunk_names(stage: int) -> dict[str, tuple[str, str | None]]:
 
 
 def _conv_block_pairs(conv_key: str, bn_key: str | None, block: ConvBlock) -> list[Pair]:
-    pairs = _conv_pairs(conv_key, block.conv)
+    pairs = conv_pairs(conv_key, block.conv)
     if block.bn is not None:
         if bn_key is None:
             raise StateDictError(f"block {block.name} has BatchNorm but the reference has none")
-        pairs += _bn_pairs(bn_key, block.bn)
+        pairs += bn_pairs(bn_key, block.bn)
     return pairs
 
 
@@ -256,10 +166,10 @@ def discriminator_pairs(model: Discriminator) -> list[Pair]:
         conv_key, bn_key = names[block.name]
         pairs += _conv_block_pairs(conv_key, bn_key, block)
     if model.uncond_head is not None:  # b_jcu=False (AttnDCGAN): no UNCOND_DNET
-        pairs += _conv_pairs("UNCOND_DNET.outlogits.0", model.uncond_head.logits)
+        pairs += conv_pairs("UNCOND_DNET.outlogits.0", model.uncond_head.logits)
     pairs += _conv_block_pairs("COND_DNET.jointConv.0", "COND_DNET.jointConv.1",
                                model.cond_head.joint)
-    pairs += _conv_pairs("COND_DNET.outlogits.0", model.cond_head.logits)
+    pairs += conv_pairs("COND_DNET.outlogits.0", model.cond_head.logits)
     return pairs
 
 
@@ -278,7 +188,7 @@ _PAIRS = (
 def _pairs_for(model) -> list[Pair]:
     for _, cls, pairs in _PAIRS:
         if isinstance(model, cls):
-            _ensure_built(model)
+            ensure_built(model)
             return pairs(model)
     raise TypeError(f"unsupported model type {type(model).__name__}")
 
@@ -293,44 +203,33 @@ def export_state_dict(model) -> dict[str, np.ndarray]:
             for key, variable, transform in _pairs_for(model)}
 
 
-def _ensure_built(model) -> None:
-    if not model.built:
-        model.build()
-
-
 def load_text_encoder(model: TextEncoder, state, module: str = "text_encoder") -> None:
     """Loads an ``RNN_ENCODER`` state dict (LSTM variant) into ``model``."""
-    _ensure_built(model)
-    _assign(text_encoder_pairs(model), state, module)
+    ensure_built(model)
+    assign(text_encoder_pairs(model), state, module)
 
 
 def load_image_encoder(model: ImageEncoder, state, module: str = "image_encoder") -> None:
     """Loads a ``CNN_ENCODER`` state dict into ``model``."""
-    _ensure_built(model)
-    _assign(image_encoder_pairs(model), state, module)
-
-
-def load_inception_trunk(trunk: InceptionV3Trunk, state, module: str = "inception") -> None:
-    """Loads a torchvision Inception-v3 trunk state dict (no classifier keys)."""
-    _ensure_built(trunk)
-    _assign(inception_pairs(trunk), state, module)
+    ensure_built(model)
+    assign(image_encoder_pairs(model), state, module)
 
 
 def load_generator(model: AttnGenerator, state, module: str = "netG") -> None:
     """Loads a ``G_NET`` (or, for ``single_image``, a ``G_DCGAN``) state dict into ``model``."""
-    _ensure_built(model)
-    _assign(generator_pairs(model), state, module)
+    ensure_built(model)
+    assign(generator_pairs(model), state, module)
 
 
 def load_discriminator(model: Discriminator, state, module: str | None = None) -> None:
     """Loads a ``D_NET64/128/256`` state dict into ``model`` (its ``stage``; without
     ``UNCOND_DNET`` keys for a discriminator built with ``unconditional=False``)."""
-    _ensure_built(model)
-    _assign(discriminator_pairs(model), state, module or f"netD{model.stage}")
+    ensure_built(model)
+    assign(discriminator_pairs(model), state, module or f"netD{model.stage}")
 
 
 def load_state_dict(model, state: Mapping[str, np.ndarray], module: str | None = None) -> None:
     """Loads a reference state dict into any of our models, chosen by type."""
     if module is None:
         module = f"netD{model.stage}" if isinstance(model, Discriminator) else type(model).__name__
-    _assign(_pairs_for(model), state, module)
+    assign(_pairs_for(model), state, module)

@@ -40,7 +40,9 @@ import tensorflow as tf
 from ..config import INITIAL_SIZES
 from ..text.tokenizer import CaptionTokenizer, select_words
 from ..text.vocabulary import Vocabulary
+from .decode import decode_file, resize_shorter_side
 from .records import DataError, DatasetIndex
+from .tfrecord import cached_records
 
 __all__ = ["PipelineConfig", "CaptionDataset", "image_sizes", "preprocess_image"]
 
@@ -145,17 +147,6 @@ class PipelineConfig:
         return int(self.final_size * 76 / 64)
 
 
-def _resize_shorter_side(image, size: int):
-    """Resizes so the shorter side is ``size`` (torchvision ``Scale(int)`` rounding)."""
-    shape = tf.shape(image)
-    height, width = tf.cast(shape[0], tf.float64), tf.cast(shape[1], tf.float64)
-    size_f = tf.constant(float(size), tf.float64)
-    new_h = tf.where(width < height, tf.floor(size_f * height / width), size_f)
-    new_w = tf.where(width < height, size_f, tf.floor(size_f * width / height))
-    new_size = tf.cast(tf.stack([new_h, new_w]), tf.int32)
-    return tf.image.resize(image, new_size, method="bilinear", antialias=True)
-
-
 def preprocess_image(image, config: PipelineConfig, seed=None):
     """Cropped uint8 image ``[H, W, 3]`` -> tuple of float ``[s, s, 3]`` in [-1, 1].
 
@@ -166,7 +157,7 @@ def preprocess_image(image, config: PipelineConfig, seed=None):
             gives the centre crop.
     """
     final = config.final_size
-    image = _resize_shorter_side(tf.cast(image, tf.float32), config.base_size)
+    image = resize_shorter_side(tf.cast(image, tf.float32), config.base_size)
     shape = tf.shape(image)
     if seed is None:
         top, left = (shape[0] - final) // 2, (shape[1] - final) // 2
@@ -319,7 +310,6 @@ class CaptionDataset:
         drop = training if config.drop_remainder is None else config.drop_remainder
         report = _PassReport(self.index)
         if config.cache_dir:
-            from .tfrecord import cached_records
             ds, decode = cached_records(self, config, shuffle)
             ds = tf.data.Dataset.zip(ds, _seed_pairs(config.seed))
             ds = self._finish_pass(ds, decode, config, report, len(self))
@@ -338,7 +328,7 @@ class CaptionDataset:
             seeds = tf.random.experimental.stateless_split(  # one per example of the pass
                 tf.stack([tf.constant(config.seed, tf.int64), number]), count)
             ds = tf.data.Dataset.from_tensor_slices((examples, seeds)).skip(skip)
-            return self._finish_pass(ds, _decode_file, config, report, count - skip)
+            return self._finish_pass(ds, decode_file, config, report, count - skip)
 
         if config.repeat:
             per_pass = count // config.batch_size if drop else -(-count // config.batch_size)
@@ -372,16 +362,6 @@ def _seed_pairs(seed: int) -> tf.data.Dataset:
     """Endless ``int64 [2]`` seeds, new ones each time the dataset is iterated."""
     return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(
         2, drop_remainder=True)
-
-
-def _decode_file(element):
-    """Reads, decodes and crops the image file of one source element."""
-    element = dict(element)
-    data = tf.io.read_file(element.pop("path"))
-    image = tf.io.decode_image(data, channels=3, expand_animations=False)
-    crop = element.pop("crop")
-    element["image"] = image[crop[0]:crop[2], crop[1]:crop[3]]
-    return element
 
 
 def _finish(element, config: PipelineConfig, seed):

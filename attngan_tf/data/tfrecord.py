@@ -22,6 +22,8 @@ import uuid
 
 import tensorflow as tf
 
+from .decode import decode_file, resize_shorter_side
+
 __all__ = ["cache_directory", "write_cache", "cached_records"]
 
 logger = logging.getLogger("attngan_tf.data")
@@ -64,16 +66,14 @@ def _bytes(value: bytes) -> tf.train.Feature:
 
 def write_cache(dataset, config, directory: pathlib.Path) -> pathlib.Path:
     """Writes the shards and the manifest of ``dataset`` into ``directory``."""
-    from .pipeline import _decode_file, _resize_shorter_side
-
     examples = dataset.index.examples
     tmp = directory.with_name(f"{directory.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
 
     def encode(element):
-        image = _resize_shorter_side(tf.cast(_decode_file(element)["image"], tf.float32),
-                                     config.base_size)
+        image = resize_shorter_side(tf.cast(decode_file(element)["image"], tf.float32),
+                                    config.base_size)
         image = tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
         return tf.io.encode_jpeg(image, quality=_JPEG_QUALITY)
 

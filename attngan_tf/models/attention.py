@@ -6,7 +6,8 @@ import keras
 from keras import ops
 
 from ..config import GeneratorConfig
-from .blocks import PACKAGE, ConfigLayer, dense
+from ..configurable import PACKAGE, ConfigLayer
+from .blocks import dense
 
 #: Added to the scores of masked words; exp() of it underflows to exactly 0.
 _MASKED_SCORE = -1e9

@@ -37,9 +37,10 @@ from keras import ops
 
 from .. import losses
 from ..config import AttnGANConfig
-from ..optimizers import FusedAdam
+from ..configurable import PACKAGE, ConfigModel
+from ..ops.fused_adam import FusedAdam
+from ..ops.step_order import after_networks, after_updates, together
 from ..text.vocabulary import Vocabulary
-from .blocks import PACKAGE, ConfigModel
 from .discriminator import build_discriminators
 from .generator import AttnGenerator
 from .image_encoder import ImageEncoder
@@ -54,7 +55,7 @@ def default_gan_optimizer(name: str | None = None,
     """The reference's optimizer for G and each D: ``torch.optim.Adam(2e-4, betas
     (0.5, 0.999), eps 1e-8)``.
 
-    A :class:`~attngan_tf.optimizers.FusedAdam` (Keras' Adam, updated in place
+    A :class:`~attngan_tf.ops.fused_adam.FusedAdam` (Keras' Adam, updated in place
     by one TF kernel per variable, which keeps a step's peak memory down) with
     ``torch_epsilon=True``: torch's placement of epsilon, so training follows
     the reference trainer update for update (``attngan parity FILE_train.npz``).
@@ -316,7 +317,7 @@ class AttnGAN(ConfigModel):
             scaled = optimizer.scale_loss(loss / replicas)
         if self.skip_nonfinite or not _applies_by_piece(optimizer, replicas):
             variables = discriminator.trainable_variables
-            grads = _together(tape.gradient(scaled, variables))
+            grads = together(tape.gradient(scaled, variables))
             if self.skip_nonfinite:
                 applied.append(self._apply_if_finite(optimizer, loss, grads, variables))
             else:
@@ -330,7 +331,7 @@ class AttnGAN(ConfigModel):
         target, upstream, kept = scaled, None, {}
         for piece, piece_input in discriminator.backward_segments(out):
             sources = piece + ([] if piece_input is None else [piece_input])
-            grads = _together(tape.gradient(target, sources, output_gradients=upstream))
+            grads = together(tape.gradient(target, sources, output_gradients=upstream))
             if keep:
                 kept.update((id(v), g) for v, g in zip(piece, grads))
             if piece:  # apply() of nothing returns without counting a step
@@ -338,7 +339,7 @@ class AttnGAN(ConfigModel):
                 optimizer.iterations.assign_sub(1)
             if piece_input is not None:
                 target = piece_input
-                (upstream,) = _after_updates(piece, grads[-1])
+                (upstream,) = after_updates(piece, grads[-1])
         optimizer.iterations.assign_add(1)
         if not keep:
             return loss, None
@@ -484,14 +485,14 @@ class AttnGAN(ConfigModel):
                     # One network at a time, as the reference: without these
                     # edges the graph runs independent updates side by side
                     # and holds all their activations at once.
-                    real, fake = _after(self.discriminators[:i], images[i],
-                                        ops.stop_gradient(fakes[i]))
+                    real, fake = after_networks(self.discriminators[:i], images[i],
+                                                ops.stop_gradient(fakes[i]))
                     loss, grads = self._discriminator_step(i, real, fake, sent_emb, replicas,
                                                            keep=keep, applied=applied)
                     d_losses.append(loss)
                     if keep:
                         gradients[f"discriminator{i}"] = grads
-            fakes = _after(self.discriminators, *fakes)
+            fakes = after_networks(self.discriminators, *fakes)
             fake_outputs = [d(fake, sent_emb, training=True)
                             for d, fake in zip(self.discriminators, fakes)]
             region_features, cnn_code = self.image_encoder(fakes[-1], training=False)
@@ -500,7 +501,7 @@ class AttnGAN(ConfigModel):
             kl = losses.kl_loss(generated["mu"], generated["logvar"])
             total = g["total"] + kl
             scaled = self.g_optimizer.scale_loss(total / replicas)
-        g_grads = _together(tape.gradient(scaled, g_vars))
+        g_grads = together(tape.gradient(scaled, g_vars))
         if self.skip_nonfinite:
             applied.append(self._apply_if_finite(self.g_optimizer, total, g_grads, g_vars,
                                                  after=self._update_ema,
@@ -580,45 +581,6 @@ def _unscaled(optimizer, gradients, replicas: int) -> list:
         optimizer, keras.optimizers.LossScaleOptimizer) else None
     factor = replicas if scale is None else ops.cast(replicas, "float32") / scale
     return [None if g is None else g * ops.cast(factor, g.dtype) for g in gradients]
-
-
-def _held_until(dependencies, tensors) -> list:
-    """Identities of ``tensors`` (None stays None) that exist only after ``dependencies``
-    have run (control edges; a no-op when executing eagerly)."""
-    if tf.executing_eagerly() or not dependencies:
-        return list(tensors)
-    with tf.control_dependencies(dependencies):
-        return [None if t is None else tf.identity(t) for t in tensors]
-
-
-def _after_updates(variables, *tensors):
-    """``tensors`` passed on only once ``variables`` are updated.
-
-    Inside a ``tf.function`` a read of a variable is ordered after the writes
-    before it, so control edges on reads of the variables make whatever
-    consumes the returned tensors wait for those updates. Returns a tuple.
-    """
-    if tf.executing_eagerly():
-        return tensors
-    reads = [v.value.read_value() if hasattr(v.value, "read_value") else v.value
-             for v in variables]
-    return tuple(_held_until(reads, tensors))
-
-
-def _after(networks, *tensors):
-    """``tensors`` passed on only once every trainable variable of ``networks`` is updated."""
-    return _after_updates([v for network in networks for v in network.trainable_variables],
-                          *tensors)
-
-
-def _together(gradients):
-    """``gradients``, released to the optimizer only once all of them exist.
-
-    Otherwise a variable's update can run while a backward op that still
-    needs the variable's old value is pending, and TensorFlow then copies the
-    variable (copy-on-write): 128 MB for the largest discriminator kernel.
-    """
-    return _held_until([g for g in gradients if g is not None], gradients)
 
 
 def _network_names(config: AttnGANConfig) -> list[str]:

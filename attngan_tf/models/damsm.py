@@ -29,9 +29,9 @@ from keras import ops
 
 from .. import losses
 from ..config import AttnGANConfig
-from ..optimizers import FusedAdam
+from ..configurable import PACKAGE, ConfigModel
+from ..ops.fused_adam import FusedAdam
 from ..text.vocabulary import Vocabulary
-from .blocks import PACKAGE, ConfigModel
 from .image_encoder import ImageEncoder
 from .saving import load_weights_file, read_model_directory, write_model_directory
 from .text_encoder import TextEncoder
@@ -127,7 +127,7 @@ class DAMSM(ConfigModel):
         Args:
             optimizer: default ``Adam(learning_rate, beta_1=0.5, beta_2=0.999,
                 epsilon=1e-8)`` with torch's placement of epsilon (the reference's
-                ``torch.optim.Adam``; :class:`~attngan_tf.optimizers.FusedAdam` with
+                ``torch.optim.Adam``; :class:`~attngan_tf.ops.fused_adam.FusedAdam` with
                 ``torch_epsilon``).
             learning_rate: the default optimizer's (the reference's 0.002).
             text_grad_clip: global-norm clip of the text encoder's gradients (None: off).

@@ -8,13 +8,17 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ..activations import leaky_relu
 from ..config import DiscriminatorConfig
-from .blocks import (PACKAGE, ConfigLayer, ConfigModel, TallOrthogonal, batch_norm,
-                     batch_norm_act, conv, conv_by_matmul, leaky_relu)
+from ..configurable import PACKAGE, ConfigLayer, ConfigModel
+from ..ops.batch_norm import batch_norm_act
+from ..ops.conv_by_matmul import conv_by_matmul
+from ..ops.initializers import TallOrthogonal
+from .blocks import batch_norm, conv
 from .checks import check_batch, check_last_dim, check_rank
 
 #: Blocks on inputs at most this large (height) compute their convolution as a
-#: matrix product (:func:`~attngan_tf.models.blocks.conv_by_matmul`) when no
+#: matrix product (:func:`~attngan_tf.ops.conv_by_matmul.conv_by_matmul`) when no
 #: GPU is visible (measured faster on CPUs only; GPUs keep cuDNN's convolution).
 MATMUL_MAX_SIZE = 16
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from ..activations import glu
 from ..config import GeneratorConfig
+from ..configurable import PACKAGE, ConfigLayer, ConfigModel
+from ..ops.batch_norm import batch_norm_glu
 from .attention import WordAttention
-from .blocks import (PACKAGE, ConfigLayer, ConfigModel, ResBlock, UpBlock, batch_norm,
-                     batch_norm_glu, conv, dense, glu)
+from .blocks import ResBlock, UpBlock, batch_norm, conv, dense
 from .checks import check_batch, check_last_dim, check_rank
 
 

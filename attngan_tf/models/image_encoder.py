@@ -11,9 +11,9 @@ import tensorflow as tf
 from keras import ops
 
 from ..config import ImageEncoderConfig
-from .blocks import PACKAGE, ConfigModel
+from ..configurable import PACKAGE, ConfigModel
 from .checks import check_rank
-from .inception import InceptionV3Trunk
+from .inception import InceptionV3Trunk, load_inception_trunk
 from .small_cnn import SmallCNNTrunk
 
 logger = logging.getLogger(__name__)
@@ -173,10 +173,6 @@ def load_trunk_weights(trunk: InceptionV3Trunk, path: str) -> None:
         trunk.load_weights(path)
         return
     if path.endswith(".npz"):
-        import numpy as np
-
-        from ..convert.state_dict import load_inception_trunk
-
         with np.load(path) as data:
             state = {k: data[k] for k in data.files if not k.startswith(("AuxLogits.", "fc."))}
         load_inception_trunk(trunk, state, module="trunk_weights")

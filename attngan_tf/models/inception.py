@@ -3,7 +3,8 @@
 This is the trunk of the reference's ``CNN_ENCODER`` (torchvision
 ``inception_v3`` up to ``Mixed_7c``, without the auxiliary classifier and the
 final classifier). Layer names are torchvision's module names, so a
-torchvision state dict maps onto it name by name (see ``attngan_tf.convert``).
+torchvision state dict maps onto it name by name (:func:`load_inception_trunk`;
+``attngan_tf.convert`` for the whole image encoder).
 
 It differs from ``keras.applications.InceptionV3`` in ways that change the
 numbers: BatchNorm has a learned scale (torchvision) and the 3×3 average pools
@@ -15,7 +16,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from .blocks import PACKAGE
+from ..configurable import PACKAGE
+from ..torch_layout import Pair, assign, bn_pairs, conv_pairs, ensure_built
 
 #: torchvision's BasicConv2d BatchNorm epsilon.
 INCEPTION_BN_EPSILON = 1e-3
@@ -276,3 +278,29 @@ class InceptionV3Trunk(keras.layers.Layer):
         for block in self.mixed_7:
             x = block(x, training=training)
         return mixed_6e, x
+
+
+# ---------------------------------------------------------------------------
+# torchvision's state dict (its parameter names and PyTorch layouts)
+
+
+def _basic_conv_pairs(prefix: str, layer: BasicConv2d) -> list[Pair]:
+    return conv_pairs(f"{prefix}.conv", layer.conv) + bn_pairs(f"{prefix}.bn", layer.bn)
+
+
+def inception_pairs(trunk: InceptionV3Trunk) -> list[Pair]:
+    """Every torchvision name of the trunk with its variable and layout change
+    (:mod:`attngan_tf.torch_layout`)."""
+    pairs: list[Pair] = []
+    for layer in trunk.stem:
+        pairs += _basic_conv_pairs(layer.name, layer)
+    for block in (*trunk.mixed_6, *trunk.mixed_7):
+        for name, layer in block.convs.items():
+            pairs += _basic_conv_pairs(f"{block.name}.{name}", layer)
+    return pairs
+
+
+def load_inception_trunk(trunk: InceptionV3Trunk, state, module: str = "inception") -> None:
+    """Loads a torchvision Inception-v3 trunk state dict (no classifier keys)."""
+    ensure_built(trunk)
+    assign(inception_pairs(trunk), state, module)

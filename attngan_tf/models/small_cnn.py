@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import keras
 
-from .blocks import PACKAGE, batch_norm
+from ..configurable import PACKAGE
+from .blocks import batch_norm
 
 __all__ = ["SmallCNNTrunk"]
 

@@ -9,7 +9,7 @@ import tensorflow as tf
 from keras import ops
 
 from ..config import TextConfig
-from .blocks import PACKAGE, ConfigModel
+from ..configurable import PACKAGE, ConfigModel
 from .checks import check_captions
 
 

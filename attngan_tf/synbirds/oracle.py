@@ -35,9 +35,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 from PIL import Image, ImageFilter
 
-from . import geometry as geo
 from .attributes import (ATTRIBUTE_NAMES, BACKGROUND_COLOURS, BIRD_COLOURS, PART_NAMES,
                          SIZE_THRESHOLD, BirdSpec, shade)
+from .geometry import BIRD_EXTENT, PROBES, silhouette_mask, silhouette_moments
 
 __all__ = [
     "WORKING_SIZE",
@@ -106,7 +106,7 @@ _BG_NAMES = tuple(BACKGROUND_COLOURS)
 _BG_LAB = rgb_to_lab(np.array([BACKGROUND_COLOURS[n] for n in _BG_NAMES]
                               + [shade(BACKGROUND_COLOURS[n]) for n in _BG_NAMES],
                               dtype=np.float64))
-_X0, _X1, _Y0, _Y1 = geo.BIRD_EXTENT
+_X0, _X1, _Y0, _Y1 = BIRD_EXTENT
 #: Share of the bird's height, from its top, where only the head and beak are.
 _HEAD_BAND = 0.30
 #: Border noise (L*a*b* units) above which the image is smoothed before analysis ...
@@ -274,7 +274,7 @@ def _locate(mask: np.ndarray) -> BirdLocation | None:
     front, back = (x1, x0) if sign > 0 else (x0, x1)
     width, height = (x1 - x0) / (_X1 - _X0), (y1 - y0) / (_Y1 - _Y0)
     rows, cols = np.nonzero(inside)
-    area, mx, my = geo.silhouette_moments()
+    area, mx, my = silhouette_moments()
     whole = not (cut_left or cut_right or cut_top or cut_bottom)
     if whole:
         # Two estimates each of the scale and the centre: from the bounding box (exact
@@ -328,8 +328,8 @@ def _matched(outline: np.ndarray, where: BirdLocation | None) -> BirdLocation | 
     """``where`` with its ``match`` and ``spill`` against the canonical bird."""
     if where is None:
         return None
-    silhouette = geo.silhouette_mask(outline.shape[0], where.cx, where.cy, where.scale,
-                                     where.facing)
+    silhouette = silhouette_mask(outline.shape[0], where.cx, where.cy, where.scale,
+                                 where.facing)
     union = int((outline | silhouette).sum())
     outside = int((~silhouette).sum())
     return dataclasses.replace(
@@ -418,7 +418,7 @@ def _predict(analysis: _Analysis) -> dict[str, str]:
     unit = where.scale * side
     result = {}
     for part in PART_NAMES:
-        probe = geo.PROBES[part]
+        probe = PROBES[part]
         result[part] = _vote(analysis, where.cx * side + sign * probe.x * unit,
                              where.cy * side + probe.y * unit, probe.radius * unit)
     result["size"] = "large" if where.scale > SIZE_THRESHOLD else "small"

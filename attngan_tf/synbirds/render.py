@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import geometry as geo
 from .attributes import BACKGROUND_COLOURS, BIRD_COLOURS, BirdSpec, shade
+from .geometry import BEAK, BODY, EYE, EYE_RING, HEAD, TAIL, WING
 
 __all__ = ["render", "EYE_COLOUR", "EYE_RING_COLOUR"]
 
@@ -57,13 +57,13 @@ def render(spec: BirdSpec, size: int = 256, supersample: int = 4) -> Image.Image
     def fill(shape, colour) -> None:
         draw.polygon(_to_pixels(shape.outline(), spec, side), fill=colour)
 
-    fill(geo.TAIL, BIRD_COLOURS[spec.tail])
-    fill(geo.BODY, BIRD_COLOURS[spec.body])
-    fill(geo.WING, BIRD_COLOURS[spec.wing])
-    fill(geo.HEAD, BIRD_COLOURS[spec.crown])
-    fill(geo.BEAK, BIRD_COLOURS[spec.beak])
-    fill(geo.EYE_RING, EYE_RING_COLOUR)
-    fill(geo.EYE, EYE_COLOUR)
+    fill(TAIL, BIRD_COLOURS[spec.tail])
+    fill(BODY, BIRD_COLOURS[spec.body])
+    fill(WING, BIRD_COLOURS[spec.wing])
+    fill(HEAD, BIRD_COLOURS[spec.crown])
+    fill(BEAK, BIRD_COLOURS[spec.beak])
+    fill(EYE_RING, EYE_RING_COLOUR)
+    fill(EYE, EYE_COLOUR)
     if supersample == 1:
         return canvas
     return canvas.resize((int(size), int(size)), Image.Resampling.LANCZOS)

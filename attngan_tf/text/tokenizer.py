@@ -26,7 +26,7 @@ from typing import Sequence
 import keras
 import tensorflow as tf
 
-from ..models.blocks import PACKAGE
+from ..configurable import PACKAGE
 from .vocabulary import END_TOKEN, UNKNOWN_ID, Vocabulary
 
 __all__ = ["python_tokenize", "tokenize", "select_words", "CaptionTokenizer"]

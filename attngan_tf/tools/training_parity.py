@@ -40,7 +40,7 @@ so they are checked like any other state and none is skipped.
 
 Float64 exactness needed two fixes in the step's code path, each with its
 test: TensorFlow's ``LeakyRelu`` holds its slope as a float32 attribute
-(:func:`~attngan_tf.models.blocks.leaky_relu`), and ``ResizeBilinear``
+(:func:`~attngan_tf.activations.leaky_relu`), and ``ResizeBilinear``
 computes in float32 (the image encoder's float64 resize).
 """
 
@@ -55,7 +55,7 @@ from typing import Callable
 
 import numpy as np
 
-from .parity import KeyResult, _keras_precision, _nchw, _nhwc, _state, config_from_reference
+from .reference import KeyResult, _keras_precision, _nchw, _nhwc, _state, config_from_reference
 
 __all__ = ["is_training_file", "check_training_file", "TRAIN_TOLERANCE", "FLOAT32_LIMITS"]
 

@@ -80,6 +80,7 @@ def test_both_torch_formats_are_read_back_exactly(release):
             np.testing.assert_array_equal(value, release["states"]["text_encoder"][key])
 
 
+@pytest.mark.slow
 def test_cli_converts_legacy_files_and_the_result_passes_parity(release, reference_file,
                                                                 tmp_path):
     files, out = release["files"]["legacy"], tmp_path / "converted"
@@ -101,6 +102,7 @@ def test_cli_converts_legacy_files_and_the_result_passes_parity(release, referen
     assert "70/70 keys pass" in proc.stdout
 
 
+@pytest.mark.slow
 def test_zip_format_converts_to_the_reference_semantics(release, reference_file, tmp_path):
     directory = _convert(release, tmp_path / "zip")
     model, networks = _networks(directory)
@@ -115,6 +117,7 @@ def test_zip_format_converts_to_the_reference_semantics(release, reference_file,
     assert not [r.line() for r in results if not r.passed]
 
 
+@pytest.mark.slow
 def test_parity_of_a_converted_model_catches_a_wrong_weight(release, reference_file, tmp_path):
     state = dict(release["states"]["netG"])
     key = "h_net2.residual.0.block.0.weight"
@@ -206,6 +209,7 @@ def test_the_package_and_cli_do_not_import_torch():
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_converted_model_samples_and_exports(release, tmp_path):
     from attngan_tf.export import export_saved_model
     from attngan_tf.sampling import write_samples
@@ -217,6 +221,7 @@ def test_converted_model_samples_and_exports(release, tmp_path):
     assert (export / "saved_model.pb").is_file()
 
 
+@pytest.mark.slow
 def test_original_checkpoints_example_converts_samples_and_exports(release, tmp_path):
     """examples/original_checkpoints.py on files written from the shared reference vectors."""
     files = release["files"]["legacy"]

@@ -55,6 +55,7 @@ def _small(quirk=True) -> AttnGANConfig:
                                                    trunk_width=8))
 
 
+@pytest.mark.slow
 def test_model_draws_one_image_and_trains_with_one_discriminator():
     model = AttnGAN(_small(), seed=3)
     model.build()

@@ -67,6 +67,7 @@ def test_train_step_updates_g_and_every_d_but_not_the_encoders():
     assert all(int(o.iterations) == 1 for o in model.d_optimizers)
 
 
+@pytest.mark.slow
 def test_discriminator_update_by_pieces_equals_one_update(monkeypatch):
     """Two compiled steps: same weights and Adam slots as one apply of the whole gradient."""
     from attngan_tf.models import attngan as attngan_module
@@ -105,7 +106,7 @@ def test_discriminator_update_by_pieces_equals_one_update(monkeypatch):
 
 def test_pieces_only_for_optimizers_that_update_each_variable_alone():
     from attngan_tf.models.attngan import _applies_by_piece
-    from attngan_tf.optimizers import FusedAdam
+    from attngan_tf.ops.fused_adam import FusedAdam
 
     assert _applies_by_piece(FusedAdam(), 1)
     assert _applies_by_piece(keras.optimizers.Adam(clipnorm=1.0), 1)
@@ -292,6 +293,7 @@ def test_mixed_precision_step_is_finite(policy):
         keras.config.set_dtype_policy("float32")
 
 
+@pytest.mark.slow
 def test_xla_step_is_finite():
     cfg = small_config(1)
     model = AttnGAN(cfg, seed=1)

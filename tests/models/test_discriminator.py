@@ -27,6 +27,7 @@ def test_birds_discriminator_shapes(birds_networks):
     _check([birds_networks[f"discriminator{i}"] for i in range(3)], cfg)
 
 
+@pytest.mark.slow
 def test_coco_discriminator_shapes():
     cfg = get_preset("coco").discriminator
     _check(build_discriminators(cfg), cfg)

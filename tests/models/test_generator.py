@@ -108,6 +108,7 @@ def test_bad_inputs_raise_value_error_naming_argument(tiny_generator, name, bad,
 def test_training_takes_the_fused_paths(monkeypatch):
     """Every up-block, residual block and the initial stage use the fast training forms."""
     from attngan_tf.models import blocks
+    from attngan_tf.ops import batch_norm as batch_norm_ops
 
     calls = {"upsampled_conv": 0, "batch_norm_act": 0, "_fused_batch_norm_act": 0}
 
@@ -120,8 +121,13 @@ def test_training_takes_the_fused_paths(monkeypatch):
         monkeypatch.setattr(module, name, wrapped)
 
     spy(blocks, "upsampled_conv")
+    # Called by the residual blocks (through blocks) and by batch_norm_glu (in ops).
     spy(blocks, "batch_norm_act")
-    spy(blocks, "_fused_batch_norm_act")
+    spy(batch_norm_ops, "batch_norm_act")
+    spy(batch_norm_ops, "_fused_batch_norm_act")
+    # Every BatchNorm, however small (a tiny preset's are below the size where
+    # the fused form is used by default).
+    monkeypatch.setattr(batch_norm_ops, "FUSED_MIN_ELEMENTS", 0)
     cfg = get_preset("tiny").generator
     model = AttnGenerator(cfg, seed=0)
     model.build()

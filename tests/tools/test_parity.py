@@ -17,9 +17,10 @@ def _output_keys(path):
         return [k for k in data.files if k.startswith(parity._CHECKED_PREFIXES)]
 
 
+@pytest.mark.slow
 def test_parity_tool_passes_on_shared_reference_vectors(reference_file):
     proc = subprocess.run(
-        [sys.executable, "-m", "attngan_tf.tools.parity", str(reference_file)],
+        [sys.executable, "-m", "attngan_tf", "parity", str(reference_file)],
         capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [ln for ln in proc.stdout.splitlines() if ln.endswith(("PASS", "FAIL"))]
@@ -46,6 +47,7 @@ def synthetic(tmp_path_factory):
     return path, write_vectors(path)
 
 
+@pytest.mark.slow
 def test_parity_tool_handles_other_configs_batches_and_lengths(synthetic):
     path, arrays = synthetic
     # batch 4, two stages, 2 residual blocks, longest caption 7 of T = 10.
@@ -77,6 +79,7 @@ MUTATED = ["out/fake_imgs/1", "out_train/att_maps/0", "out/D1/h_code", "alt_ac_f
            "out/words_att/3", "out/mask"]
 
 
+@pytest.mark.slow
 def test_wrong_outputs_fail(tmp_path, synthetic):
     _, arrays = synthetic
     changes = {}
@@ -93,6 +96,7 @@ def test_wrong_outputs_fail(tmp_path, synthetic):
     assert parity.run(path, verbose=False) == 1
 
 
+@pytest.mark.slow
 def test_unknown_keys_fail(tmp_path, synthetic):
     _, arrays = synthetic
     path = _mutated(tmp_path, arrays, **{"out/brand_new": np.zeros(3, np.float32),
@@ -102,6 +106,7 @@ def test_unknown_keys_fail(tmp_path, synthetic):
     assert not results["extra/thing"].passed
 
 
+@pytest.mark.slow
 def test_missing_weight_is_an_error_naming_it(tmp_path, synthetic):
     from attngan_tf.convert import StateDictError
 

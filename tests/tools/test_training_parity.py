@@ -28,8 +28,9 @@ def _checked_keys(path):
         return sorted(k for k in data.files if k.startswith("train/") and "/in/" not in k)
 
 
+@pytest.mark.slow
 def test_float64_check_passes_every_key_of_the_shared_file(train_file):
-    proc = subprocess.run([sys.executable, "-m", "attngan_tf.tools.parity", train_file],
+    proc = subprocess.run([sys.executable, "-m", "attngan_tf", "parity", train_file],
                           capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.endswith(("PASS", "FAIL", "SKIP"))]
@@ -42,6 +43,7 @@ def test_float64_check_passes_every_key_of_the_shared_file(train_file):
     assert "training parity (float64): 482/482 keys pass" in proc.stdout
 
 
+@pytest.mark.slow
 def test_float32_check_holds_what_training_md_says_and_lists_the_rest(train_file):
     results = training_parity.check_training_file(train_file, precision="float32")
     checked = [r for r in results if not r.skipped]
@@ -104,6 +106,7 @@ def other_file(port, tmp_path_factory, train_file):
     return str(folder / "other_train.npz")
 
 
+@pytest.mark.slow
 def test_float64_check_passes_a_file_of_another_configuration(other_file):
     results = training_parity.check_training_file(other_file)
     assert len(results) == len(_checked_keys(other_file)) > 300
@@ -112,11 +115,12 @@ def test_float64_check_passes_a_file_of_another_configuration(other_file):
                for r in results)
 
 
+@pytest.mark.slow
 def test_the_check_catches_the_biased_moving_variance(other_file, monkeypatch):
-    from attngan_tf.models import blocks
+    from attngan_tf.ops import batch_norm as batch_norm_ops
 
-    unbiased = blocks.update_moving_statistics
-    monkeypatch.setattr(blocks, "update_moving_statistics",
+    unbiased = batch_norm_ops.update_moving_statistics
+    monkeypatch.setattr(batch_norm_ops, "update_moving_statistics",
                         lambda bn, mean, variance, count: unbiased(bn, mean, variance, 1e12))
     failed = [r.key for r in training_parity.check_training_file(other_file) if not r.passed]
     assert failed and all(key.endswith("running_var") for key in failed)

@@ -12,6 +12,12 @@ pass. With ``amsgrad`` or sparse gradients it defers to Keras' update.
 ``torch_epsilon=True`` gives ``torch.optim.Adam``'s rule instead (the
 reference trainer's; the default of :func:`attngan_tf.models.default_gan_optimizer`
 and of DAMSM pretraining).
+
+:class:`FusedAdam` equals the plain form ``keras.optimizers.Adam`` (same
+variables and slots after the same updates, eagerly and compiled) -- proven by
+``tests/ops/test_fused_adam.py::test_fused_adam_matches_keras_adam`` -- and with
+``torch_epsilon=True`` ``torch.optim.Adam``:
+``tests/ops/test_fused_adam.py::test_fused_adam_with_torch_epsilon_is_torch_adam``.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from ..configurable import PACKAGE
 
 __all__ = ["FusedAdam"]
 
 
-@keras.saving.register_keras_serializable(package="attngan_tf")
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class FusedAdam(keras.optimizers.Adam):
     """``keras.optimizers.Adam`` whose update runs as one in-place TF kernel per variable.
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from attngan_tf.optimizers import FusedAdam
+from attngan_tf.ops.fused_adam import FusedAdam
 
 
 def _stepper(optimizer, variables, compiled):
