@@ -1,4 +1,4 @@
-"""The ``attngan`` command line.
+"""The ``attngan`` command line: one subcommand per job, each with its own flags.
 
 Usage::
 
@@ -18,119 +18,28 @@ Usage::
     attngan convert-pytorch --netg bird_AttnGAN2.pth --text-encoder text_encoder200.pth
         --image-encoder image_encoder200.pth --captions captions.pickle --preset birds --out DIR
 
-Subcommands are the first positional argument; flags are absl flags.
+``attngan COMMAND --help`` lists a command's flags, their defaults and an
+example; ``attngan --version`` prints the version. Flags are spelled with
+dashes (``--data-dir``); absl's underscore spelling (``--data_dir``) is
+accepted too. The parser is absl's :mod:`absl.flags.argparse_flags` (one
+sub-parser per command) run by :func:`absl.app.run`.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import pathlib
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from absl import app, flags
+from absl.flags import argparse_flags
 
-from absl import app, flags  # noqa: E402
+from .config import (DAMSM_PRESETS, EVAL_PRESETS, DemoRun, get_eval_preset, get_preset,
+                     preset_names)
 
-from .config import (DAMSM_PRESETS, EVAL_PRESETS, get_eval_preset,  # noqa: E402
-                     get_preset, preset_names)
-
-FLAGS = flags.FLAGS
-
-flags.DEFINE_enum("preset", "birds", list(preset_names(aliases=True)),
-                  "Configuration preset (bird_attn2 and coco_attn2: the original's names "
-                  "of birds and coco).")
-flags.DEFINE_enum("damsm_recipe", None, list(DAMSM_PRESETS),
-                  "train-damsm: the original's DAMSM pretraining settings (cfg/DAMSM/*.yml: "
-                  "preset, epochs, batch size, learning rate, gradient clip, caption length); "
-                  "flags given explicitly win.")
-flags.DEFINE_enum("eval_recipe", None, list(EVAL_PRESETS),
-                  "sample: the original's evaluation settings (cfg/eval_*.yml): draw every "
-                  "example caption of --data-dir (its example_filenames.txt), instead of "
-                  "--captions.")
-flags.DEFINE_boolean("verbose", False, "All commands (also -v): show TensorFlow's native log "
-                     "lines (CUDA probing, XLA start-up) and absl's full log format.")
-flags.DEFINE_boolean("version", False, "Print the package version and exit.")
-flags.DEFINE_integer("vocab_size", None, "info: override the preset's vocabulary size.")
-flags.DEFINE_boolean("quiet", False, "parity: print only the summary line.")
-flags.DEFINE_enum("precision", "float64", ["float64", "float32"],
-                  "parity: precision our models run in (float32 uses a looser bound).")
-flags.DEFINE_string("forward", None, "parity FILE_train.npz: its forward file (default: the "
-                    "file its forward_file key names, beside it).")
-flags.DEFINE_boolean("jit_compile", False, "parity FILE_train.npz: XLA-compile the training step.")
-flags.DEFINE_enum("strategy", "none", ["none", "mirrored"],
-                  "parity FILE_train.npz: run the training step under a one-device "
-                  "MirroredStrategy.")
-flags.DEFINE_enum("source", "synbirds", ["cub", "coco", "folder", "synbirds"],
-                  "data: dataset source.")
-flags.DEFINE_string("data_dir", None,
-                    "data: dataset directory (synbirds: cache root, default "
-                    "$ATTNGAN_DATA_DIR or ~/.cache/attngan_tf).")
-flags.DEFINE_string("split", "train", "data: split to read.")
-flags.DEFINE_integer("synbirds_train", 10_000, "data: SynBirds training images.")
-flags.DEFINE_integer("synbirds_test", 2_000, "data: SynBirds test images.")
-flags.DEFINE_integer("synbirds_image_size", None, "SynBirds rendering size in px (default 256; "
-                     "demo: 128). evaluate the demo's model with --synbirds-image-size 128 to "
-                     "use the pictures it was trained on.")
-flags.DEFINE_integer("batch_size", 16, "data: batch size of the timed batch; train-damsm "
-                     "(default 48 there), train: training batch size; demo: AttnGAN's "
-                     "(default 8 there).")
-flags.DEFINE_string("vocabulary_out", None, "data: also save the vocabulary here.")
-flags.DEFINE_enum("dataset", "synbirds", ["cub", "coco", "folder", "synbirds"],
-                  "train-damsm, train: dataset source.")
-flags.DEFINE_string("out", None, "train-damsm, train, demo: output directory (re-run to "
-                    "resume); sample, export: where to write.")
-flags.DEFINE_integer("epochs", 600,
-                     "train-damsm, train: epochs (the reference's 600 by default).")
-flags.DEFINE_float("max_minutes", None,
-                   "train-damsm, train: stop once this many minutes have passed (the "
-                   "epoch ends early; its checkpoint is saved).")
-flags.DEFINE_string("trunk_weights", None, "train-damsm: local Inception-v3 weights file.")
-flags.DEFINE_integer("eval_every", 1, "train-damsm: epochs between test R-precision runs.")
-flags.DEFINE_integer("seed", 0, "train-damsm, train, sample, demo: random seed.")
-flags.DEFINE_string("damsm", None,
-                    "train: directory of an exported DAMSM (train-damsm's OUT/damsm).")
-flags.DEFINE_integer("steps_per_epoch", None,
-                     "train: steps per epoch (default: one pass over the training images).")
-flags.DEFINE_integer("checkpoint_every", 500, "train: steps between checkpoints (and every epoch).")
-flags.DEFINE_integer("sample_every", 200, "train: steps between TensorBoard sample grids.")
-flags.DEFINE_boolean("skip_nonfinite", False, "train: skip (and count) an update whose loss or "
-                     "gradients are NaN or infinite instead of stopping (one replica).")
-flags.DEFINE_string("model", None, "sample, export, evaluate: directory of a trained model "
-                    "(train's OUT/model); parity: check this model's networks instead of the "
-                    "file's weights.")
-flags.DEFINE_string("captions", None, "sample: text file with one caption per line; "
-                    "convert-pytorch: the data set's captions.pickle.")
-flags.DEFINE_string("netg", None, "convert-pytorch: the generator's .pth (G_NET state dict).")
-flags.DEFINE_string("text_encoder", None, "convert-pytorch: the text encoder's .pth.")
-flags.DEFINE_string("image_encoder", None, "convert-pytorch: the image encoder's .pth.")
-flags.DEFINE_integer("n", 1, "sample: pictures per caption (seeds SEED, SEED+1, ...).")
-flags.DEFINE_enum("format", "saved_model", ["saved_model", "tflite"], "export: output format.")
-flags.DEFINE_boolean("float16", False, "export --format tflite: float16 weights (TFLite only).")
-flags.DEFINE_integer("samples", 30_000, "evaluate: generated images (the paper's 30,000); "
-                     "demo: test captions drawn and scored (default 200).")
-flags.DEFINE_list("metrics", ["is", "fid", "rprec", "attr"],
-                  "evaluate: metrics among is, fid, rprec, attr (attr: SynBirds only).")
-flags.DEFINE_string("inception_weights", None,
-                    "evaluate: local inception_v3_weights_tf_dim_ordering_tf_kernels.h5 "
-                    "(needed for is and fid).")
-flags.DEFINE_float("damsm_minutes", 3.0, "demo: DAMSM training time.")
-flags.DEFINE_float("gan_minutes", 8.0, "demo: AttnGAN training time.")
-flags.DEFINE_integer("stages", None, "train: generator stages and discriminators, 1-3 "
-                     "(default: the preset's).")
-flags.DEFINE_float("g_lr", 2e-4, "train, demo: the generator's Adam learning rate (demo: "
-                   "1e-3 unless given).")
-flags.DEFINE_float("d_lr", 2e-4, "train, demo: each discriminator's Adam learning rate (demo: "
-                   "1e-3 unless given).")
-flags.DEFINE_enum("ema_warmup", "preset", ["preset", "on", "off"],
-                  "train: warm the generator's weight average up (decay min(0.999, "
-                  "(1+t)/(10+t))); preset: on for synbirds, synbirds_demo and tiny, off for "
-                  "the paper's.")
-
-
-def _no_arguments(command: str, args: list[str]) -> None:
-    if args:
-        raise app.UsageError(f"{command} takes no positional arguments, got {args}")
+SOURCES = ["cub", "coco", "folder", "synbirds"]
 
 
 def _verbosity() -> int:
@@ -138,21 +47,26 @@ def _verbosity() -> int:
     return 1 if sys.stdout.isatty() else 2
 
 
-def _synbirds_sizes() -> dict:
-    sizes = {"num_train": FLAGS.synbirds_train, "num_test": FLAGS.synbirds_test}
-    if FLAGS.synbirds_image_size is not None:
-        sizes["image_size"] = FLAGS.synbirds_image_size
+def _synbirds_sizes(args) -> dict:
+    sizes = {"num_train": args.synbirds_train, "num_test": args.synbirds_test}
+    if args.synbirds_image_size is not None:
+        sizes["image_size"] = args.synbirds_image_size
     return sizes
 
 
-def _info(args: list[str]) -> int:
+def _given(args, *names) -> dict:
+    """The flags among ``names`` given on the command line (their default is None)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+# -- the commands ------------------------------------------------------------------------------
+def _info(args) -> int:
     """Prints the parameter count and a one-line summary of every network."""
-    _no_arguments("info", args)
     from .info import describe
 
-    config = get_preset(FLAGS.preset)
-    if FLAGS.vocab_size is not None:
-        config = config.replace(text=config.text.replace(vocab_size=FLAGS.vocab_size))
+    config = get_preset(args.preset)
+    if args.vocab_size is not None:
+        config = config.replace(text=config.text.replace(vocab_size=args.vocab_size))
     print(f"preset {config.name}: vocabulary {config.text.vocab_size}, "
           f"{config.text.words_num} words/caption, embedding {config.text.embedding_dim}, "
           f"{config.generator.branch_num} stages"
@@ -194,41 +108,38 @@ def _catalogue() -> str:
     return "\n".join(lines)
 
 
-def _parity(args: list[str]) -> int:
-    """Runs the parity check on a reference-vectors file."""
-    if len(args) != 1:
-        raise app.UsageError("usage: attngan parity FILE.npz")
+def _parity(args) -> int:
+    """Compares our networks (or a trained model's) with the original's outputs in FILE.npz."""
     from .tools import parity, training_parity
 
-    if FLAGS.model and os.path.isfile(args[0]) and training_parity.is_training_file(args[0]):
+    if args.model and os.path.isfile(args.file) and training_parity.is_training_file(args.file):
         raise app.UsageError("parity: --model does not apply to a training-vectors file")
     networks = None
-    if FLAGS.model:
+    if args.model:
         from .models import load_attngan
 
-        model, _ = load_attngan(FLAGS.model)
+        model, _ = load_attngan(args.model)
         networks = parity.networks_of(model)
-        print(f"parity: text encoder, image encoder and generator from {FLAGS.model}")
-    return parity.run(args[0], verbose=not FLAGS.quiet, precision=FLAGS.precision,
-                      networks=networks, forward=FLAGS.forward, jit_compile=FLAGS.jit_compile,
-                      strategy=FLAGS.strategy)
+        print(f"parity: text encoder, image encoder and generator from {args.model}")
+    return parity.run(args.file, verbose=not args.quiet, precision=args.precision,
+                      networks=networks, forward=args.forward, jit_compile=args.jit_compile,
+                      strategy=args.strategy)
 
 
-def _data(args: list[str]) -> int:
+def _data(args) -> int:
     """Reads (for SynBirds: renders) a dataset split and summarises it."""
-    _no_arguments("data", args)
     import time
 
     from .data import PipelineConfig, load_dataset
 
     start = time.perf_counter()
-    dataset = load_dataset(FLAGS.source, FLAGS.data_dir, FLAGS.split, synbirds=_synbirds_sizes())
+    dataset = load_dataset(args.source, args.data_dir, args.split, synbirds=_synbirds_sizes(args))
     index = dataset.index
     print(f"{index.source} {index.split} split at {index.root}")
     print(f"  {len(index)} images, {index.num_captions} captions, vocabulary "
           f"{len(dataset.vocabulary)} words; {index.problems.summary()} "
           f"({time.perf_counter() - start:.1f} s)")
-    config = PipelineConfig.for_model(get_preset(FLAGS.preset), batch_size=FLAGS.batch_size,
+    config = PipelineConfig.for_model(get_preset(args.preset), batch_size=args.batch_size,
                                       drop_remainder=False)
     start = time.perf_counter()
     batch = next(iter(dataset.to_tf_dataset(config)))
@@ -236,142 +147,124 @@ def _data(args: list[str]) -> int:
     print(f"  first training batch ({time.perf_counter() - start:.1f} s): images {sizes}")
     for ids, key in list(zip(batch["captions"].numpy(), batch["keys"].numpy()))[:3]:
         print(f"    {key.decode()}: {' '.join(dataset.vocabulary.decode(ids))}")
-    if FLAGS.vocabulary_out:
-        print(f"  vocabulary saved to {dataset.vocabulary.save(FLAGS.vocabulary_out)}")
+    if args.vocabulary_out:
+        print(f"  vocabulary saved to {dataset.vocabulary.save(args.vocabulary_out)}")
     return 0
 
 
-def _train_damsm(args: list[str]) -> int:
-    """Trains (or resumes) DAMSM text and image encoders; reports R-precision."""
-    _no_arguments("train-damsm", args)
-    if not FLAGS.out:
-        raise app.UsageError("train-damsm needs --out DIR")
+def _train_damsm(args) -> int:
+    """Trains (or resumes) the DAMSM text and image encoders; reports R-precision."""
     from .training import DamsmRun, train_damsm
 
-    explicit = {name: getattr(FLAGS, name) for name in ("preset", "epochs", "batch_size")
-                if FLAGS[name].present}
-    options = dict(dataset=FLAGS.dataset, out=FLAGS.out, data_dir=FLAGS.data_dir,
-                   max_minutes=FLAGS.max_minutes, trunk_weights=FLAGS.trunk_weights,
-                   eval_every=FLAGS.eval_every, seed=FLAGS.seed, verbose=_verbosity(),
-                   synbirds=_synbirds_sizes(), **explicit)
-    if FLAGS.damsm_recipe:  # its settings, the flags given explicitly over them
-        run = DamsmRun.from_recipe(FLAGS.damsm_recipe, **options)
+    options = dict(dataset=args.dataset, out=args.out, data_dir=args.data_dir,
+                   max_minutes=args.max_minutes, trunk_weights=args.trunk_weights,
+                   eval_every=args.eval_every, seed=args.seed, verbose=_verbosity(),
+                   synbirds=_synbirds_sizes(args),
+                   **_given(args, "preset", "epochs", "batch_size"))
+    if args.damsm_recipe:  # its settings, the flags given explicitly over them
+        run = DamsmRun.from_recipe(args.damsm_recipe, **options)
     else:
         run = DamsmRun(**options)
     train_damsm(run)
     return 0
 
 
-def _train(args: list[str]) -> int:
+def _train(args) -> int:
     """Trains (or resumes) AttnGAN against a pretrained DAMSM; writes samples."""
-    _no_arguments("train", args)
-    if not FLAGS.out or not FLAGS.damsm:
-        raise app.UsageError("train needs --damsm DIR and --out DIR")
     from .training import GanRun, train_attngan
     from .training.damsm import DEFAULT_PRESETS
 
-    preset = FLAGS.preset if FLAGS["preset"].present else DEFAULT_PRESETS[FLAGS.dataset]
-    run = GanRun(dataset=FLAGS.dataset, out=FLAGS.out, damsm=FLAGS.damsm,
-                 data_dir=FLAGS.data_dir, preset=preset,
-                 epochs=FLAGS.epochs, steps_per_epoch=FLAGS.steps_per_epoch,
-                 batch_size=FLAGS.batch_size, max_minutes=FLAGS.max_minutes,
-                 checkpoint_every=FLAGS.checkpoint_every, sample_every=FLAGS.sample_every,
-                 seed=FLAGS.seed, verbose=_verbosity(),
-                 synbirds=_synbirds_sizes(), stages=FLAGS.stages,
-                 g_learning_rate=FLAGS.g_lr, d_learning_rate=FLAGS.d_lr,
-                 ema_warmup={"preset": None, "on": True, "off": False}[FLAGS.ema_warmup],
-                 skip_nonfinite=FLAGS.skip_nonfinite)
+    run = GanRun(dataset=args.dataset, out=args.out, damsm=args.damsm,
+                 data_dir=args.data_dir, preset=args.preset or DEFAULT_PRESETS[args.dataset],
+                 epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+                 batch_size=args.batch_size, max_minutes=args.max_minutes,
+                 checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
+                 seed=args.seed, verbose=_verbosity(),
+                 synbirds=_synbirds_sizes(args), stages=args.stages,
+                 g_learning_rate=args.g_lr, d_learning_rate=args.d_lr,
+                 ema_warmup={"preset": None, "on": True, "off": False}[args.ema_warmup],
+                 skip_nonfinite=args.skip_nonfinite)
     train_attngan(run)
     return 0
 
 
-def _sample(args: list[str]) -> int:
+def _sample(args) -> int:
     """Draws pictures and word-attention figures for captions from a trained model."""
-    _no_arguments("sample", args)
-    if FLAGS.eval_recipe:
-        return _sample_examples()
-    if not (FLAGS.model and FLAGS.captions and FLAGS.out):
-        raise app.UsageError("sample needs --model DIR --captions FILE --out DIR (or "
-                             "--eval-recipe NAME --data-dir DIR instead of --captions)")
-    if FLAGS.n < 1:
-        raise ValueError(f"--n: must be at least 1, got {FLAGS.n}")
+    if args.n < 1:
+        raise ValueError(f"--n: must be at least 1, got {args.n}")
+    if args.eval_recipe:
+        return _sample_examples(args)
+    if args.captions is None:
+        raise app.UsageError("sample needs --captions FILE (or --eval-recipe NAME "
+                             "--data-dir DIR)")
     from .models import load_attngan
     from .sampling import read_caption_file, write_samples
 
     try:
-        captions, replaced = read_caption_file(FLAGS.captions)
+        captions, replaced = read_caption_file(args.captions)
     except OSError as e:
-        raise ValueError(f"--captions: cannot read {FLAGS.captions}: {e}") from e
+        raise ValueError(f"--captions: cannot read {args.captions}: {e}") from e
     if replaced:
-        print(f"--captions: {replaced} line(s) of {FLAGS.captions} are not valid UTF-8; "
+        print(f"--captions: {replaced} line(s) of {args.captions} are not valid UTF-8; "
               "their invalid bytes are read as word separators", file=sys.stderr)
     if not captions:
-        raise ValueError(f"--captions: {FLAGS.captions} has no caption")
-    model, _ = load_attngan(FLAGS.model)
-    paths = write_samples(model, captions, FLAGS.out, seed=FLAGS.seed, per_caption=FLAGS.n)
-    print(f"wrote {len(paths)} pictures and their attention figures to {FLAGS.out}")
+        raise ValueError(f"--captions: {args.captions} has no caption")
+    model, _ = load_attngan(args.model)
+    paths = write_samples(model, captions, args.out, seed=args.seed, per_caption=args.n)
+    noun = "picture" if len(paths) == 1 else "pictures"
+    print(f"wrote {len(paths)} {noun} and their attention figures to {args.out}")
     return 0
 
 
-def _sample_examples() -> int:
+def _sample_examples(args) -> int:
     """``sample --eval-recipe``: every example caption file of the data set (gen_example)."""
-    if not (FLAGS.model and FLAGS.data_dir and FLAGS.out):
-        raise app.UsageError("sample --eval-recipe needs --model DIR --data-dir DIR --out DIR")
-    if FLAGS["captions"].present:
+    if not args.data_dir:
+        raise app.UsageError("sample --eval-recipe needs --data-dir DIR")
+    if args.captions is not None:
         raise app.UsageError("sample: give --captions or --eval-recipe, not both")
-    if FLAGS.n < 1:
-        raise ValueError(f"--n: must be at least 1, got {FLAGS.n}")
     from .models import load_attngan
     from .sampling import read_example_captions, write_samples
 
-    settings = get_eval_preset(FLAGS.eval_recipe)
-    examples = read_example_captions(FLAGS.data_dir, settings.captions)
-    model, _ = load_attngan(FLAGS.model)
+    settings = get_eval_preset(args.eval_recipe)
+    examples = read_example_captions(args.data_dir, settings.captions)
+    model, _ = load_attngan(args.model)
     total = 0
     for name, captions in examples:
-        paths = write_samples(model, captions, pathlib.Path(FLAGS.out) / name, seed=FLAGS.seed,
-                              per_caption=FLAGS.n, batch_size=settings.batch_size,
+        paths = write_samples(model, captions, pathlib.Path(args.out) / name, seed=args.seed,
+                              per_caption=args.n, batch_size=settings.batch_size,
                               words_num=settings.words_num)
         total += len(paths)
     print(f"wrote {total} pictures of {len(examples)} example caption file(s) "
-          f"({FLAGS.eval_recipe}) to {FLAGS.out}")
+          f"({args.eval_recipe}) to {args.out}")
     return 0
 
 
-def _export(args: list[str]) -> int:
-    """Exports a trained model: SavedModel for TF Serving, or TFLite (--format tflite)."""
-    _no_arguments("export", args)
-    if not (FLAGS.model and FLAGS.out):
-        raise app.UsageError("export needs --model DIR --out saved_models/NAME")
+def _export(args) -> int:
+    """Exports a trained model: a SavedModel for TF Serving, or TFLite (--format tflite)."""
+    if args.float16 and args.format != "tflite":
+        raise ValueError("--float16 applies to --format tflite only")
     from .export import export_saved_model, export_tflite
     from .models import load_attngan
 
-    model, _ = load_attngan(FLAGS.model)
-    if FLAGS.float16 and FLAGS.format != "tflite":
-        raise ValueError("--float16 applies to --format tflite only")
-    if FLAGS.format == "tflite":
-        target = export_tflite(model, FLAGS.out, float16=FLAGS.float16)
+    model, _ = load_attngan(args.model)
+    if args.format == "tflite":
+        target = export_tflite(model, args.out, float16=args.float16)
         print(f"wrote {target} ({target.stat().st_size / 2**20:.1f} MiB"
-              f"{', float16 weights' if FLAGS.float16 else ''}) and vocabulary.json")
+              f"{', float16 weights' if args.float16 else ''}) and vocabulary.json")
         return 0
-    target = export_saved_model(model, FLAGS.out)
+    target = export_saved_model(model, args.out)
     print(f"wrote the SavedModel to {target} (signatures serving_default, generate_with_seed)")
     return 0
 
 
-def _evaluate(args: list[str]) -> int:
+def _evaluate(args) -> int:
     """Generates for a split's captions and reports IS, FID, R-precision, attribute accuracy."""
-    _no_arguments("evaluate", args)
-    if not FLAGS.model:
-        raise app.UsageError("evaluate needs --model DIR")
     from .evaluation import EvalRun, evaluate
 
-    run = EvalRun(model=FLAGS.model, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
-                  split=FLAGS.split if FLAGS["split"].present else "test",
-                  samples=FLAGS.samples, metrics=tuple(FLAGS.metrics),
-                  inception_weights=FLAGS.inception_weights, seed=FLAGS.seed,
-                  report=FLAGS.out, verbose=_verbosity(),
-                  synbirds=_synbirds_sizes())
+    run = EvalRun(model=args.model, dataset=args.dataset, data_dir=args.data_dir,
+                  split=args.split, samples=args.samples, metrics=tuple(args.metrics),
+                  inception_weights=args.inception_weights, seed=args.seed,
+                  report=args.out, verbose=_verbosity(), synbirds=_synbirds_sizes(args))
     report = evaluate(run)
     print(f"{'metric':<22s} value")
     for name, value in report["metrics"].items():
@@ -384,44 +277,26 @@ def _evaluate(args: list[str]) -> int:
     return 0
 
 
-def _demo(args: list[str]) -> int:
+def _demo(args) -> int:
     """The main job: SynBirds, DAMSM, AttnGAN, scored pictures (about 14 min on 2 CPU cores)."""
-    _no_arguments("demo", args)
-    from .training.demo import DemoRun, run_demo
+    from .training.demo import run_demo
 
-    defaults = DemoRun(out="")
-    run = DemoRun(out=FLAGS.out or "runs/demo", data_dir=FLAGS.data_dir,
-                  damsm_minutes=FLAGS.damsm_minutes, gan_minutes=FLAGS.gan_minutes,
-                  preset=FLAGS.preset if FLAGS["preset"].present else defaults.preset,
-                  gan_batch_size=(FLAGS.batch_size if FLAGS["batch_size"].present
-                                  else defaults.gan_batch_size),
-                  g_learning_rate=(FLAGS.g_lr if FLAGS["g_lr"].present
-                                   else defaults.g_learning_rate),
-                  d_learning_rate=(FLAGS.d_lr if FLAGS["d_lr"].present
-                                   else defaults.d_learning_rate),
-                  samples=FLAGS.samples if FLAGS["samples"].present else defaults.samples,
-                  seed=FLAGS.seed, verbose=_verbosity(),
-                  synbirds=_synbirds_sizes())
+    run = DemoRun(out=args.out, data_dir=args.data_dir, damsm_minutes=args.damsm_minutes,
+                  gan_minutes=args.gan_minutes, preset=args.preset,
+                  gan_batch_size=args.batch_size, g_learning_rate=args.g_lr,
+                  d_learning_rate=args.d_lr, samples=args.samples, seed=args.seed,
+                  verbose=_verbosity(), synbirds=_synbirds_sizes(args))
     run_demo(run)
     return 0
 
 
-def _convert_pytorch(args: list[str]) -> int:
+def _convert_pytorch(args) -> int:
     """Converts the original AttnGAN's released .pth files to a model directory."""
-    _no_arguments("convert-pytorch", args)
-    needed = {"--netg": FLAGS.netg, "--text-encoder": FLAGS.text_encoder,
-              "--image-encoder": FLAGS.image_encoder, "--captions": FLAGS.captions,
-              "--out": FLAGS.out}
-    absent = [name for name, value in needed.items() if not value]
-    if absent:
-        raise app.UsageError(f"convert-pytorch needs {' '.join(absent)}")
-    if not FLAGS["preset"].present:
-        raise app.UsageError("convert-pytorch needs --preset (birds or coco for the release)")
     from .convert.pytorch import convert_release
 
-    target = convert_release(FLAGS.netg, FLAGS.text_encoder, FLAGS.image_encoder,
-                             FLAGS.captions, FLAGS.preset, FLAGS.out)
-    print(f"wrote {target} (preset {FLAGS.preset}, reference_mask_quirk on; no "
+    target = convert_release(args.netg, args.text_encoder, args.image_encoder,
+                             args.captions, args.preset, args.out)
+    print(f"wrote {target} (preset {args.preset}, reference_mask_quirk on; no "
           f"discriminators): use it with attngan sample / export / evaluate --model {target}")
     return 0
 
@@ -439,12 +314,267 @@ COMMANDS = {
     "convert-pytorch": _convert_pytorch,
 }
 
+EXAMPLES = {
+    "info": "attngan info --preset birds",
+    "parity": "attngan parity ../shared/reference_vectors/attngan_small.npz",
+    "data": "attngan data --source cub --data-dir data/birds --split train --preset birds",
+    "train-damsm": "attngan train-damsm --dataset synbirds --out runs/damsm --max-minutes 28",
+    "train": ("attngan train --dataset synbirds --damsm runs/damsm/damsm --out runs/attngan "
+              "--max-minutes 60"),
+    "sample": ("attngan sample --model saved_models/synbirds_demo/model --captions "
+               "captions.txt --out samples"),
+    "export": "attngan export --model runs/attngan/model --out saved_models/synbirds",
+    "evaluate": ("attngan evaluate --model runs/attngan/model --dataset synbirds --samples 2000 "
+                 "--metrics rprec,attr"),
+    "demo": "attngan demo --out runs/demo",
+    "convert-pytorch": ("attngan convert-pytorch --netg bird_AttnGAN2.pth --text-encoder "
+                        "text_encoder200.pth --image-encoder image_encoder200.pth --captions "
+                        "captions.pickle --preset birds --out models/bird_attngan"),
+}
 
-def _usage() -> str:
-    lines = ["usage: attngan COMMAND [flags]", "", "commands:"]
+
+# -- the flags of each command -----------------------------------------------------------------
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows a flag's default after its help (unless it has none or is off)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if (action.option_strings and "%(default)" not in text
+                and action.default not in (None, False, argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _csv(text: str) -> list[str]:
+    return [part for part in text.split(",") if part]
+
+
+def _add_run_flags(p, presets) -> None:
+    """The flags of a training run: its directory, data and model preset."""
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="run directory (run again to resume)")
+    p.add_argument("--dataset", choices=SOURCES, default="synbirds", help="dataset source")
+    p.add_argument("--data-dir", metavar="DIR", help="dataset directory")
+    p.add_argument("--preset", choices=presets,
+                   help="model preset (default: the dataset's: synbirds, birds or coco)")
+
+
+def _add_synbirds_flags(parser) -> None:
+    group = parser.add_argument_group("SynBirds rendering (--dataset/--source synbirds)")
+    group.add_argument("--synbirds-train", type=int, default=10_000, metavar="N",
+                       help="training images")
+    group.add_argument("--synbirds-test", type=int, default=2_000, metavar="N",
+                       help="test images")
+    group.add_argument("--synbirds-image-size", type=int, metavar="PX",
+                       help="rendering size in px (default 256; demo: 128); evaluate the "
+                            "demo's model with 128 to use the pictures it was trained on")
+
+
+def _define_flags(name: str, p) -> None:
+    """Adds the flags of command ``name`` to its parser ``p``."""
+    presets = list(preset_names(aliases=True))
+    preset_help = "configuration preset (bird_attn2 and coco_attn2: the original's names)"
+    if name == "info":
+        p.add_argument("--preset", choices=presets, default="birds", help=preset_help)
+        p.add_argument("--vocab-size", type=int, metavar="N",
+                       help="override the preset's vocabulary size")
+    elif name == "parity":
+        p.add_argument("file", metavar="FILE.npz",
+                       help="reference vectors of the original's modules, or of its training "
+                            "iterations (*_train.npz)")
+        p.add_argument("--quiet", action="store_true", help="print only the summary line")
+        p.add_argument("--precision", choices=["float64", "float32"], default="float64",
+                       help="precision our models run in (float32 uses a looser bound)")
+        p.add_argument("--forward", metavar="FILE",
+                       help="training file: its forward file (default: the one its "
+                            "forward_file key names, beside it)")
+        p.add_argument("--jit-compile", action="store_true",
+                       help="training file: XLA-compile the training step")
+        p.add_argument("--strategy", choices=["none", "mirrored"], default="none",
+                       help="training file: run the step under a one-device MirroredStrategy")
+        p.add_argument("--model", metavar="DIR",
+                       help="check this trained model's networks instead of the file's weights")
+    elif name == "data":
+        p.add_argument("--source", choices=SOURCES, default="synbirds", help="dataset source")
+        p.add_argument("--data-dir", metavar="DIR",
+                       help="dataset directory (synbirds: cache root, default "
+                            "$ATTNGAN_DATA_DIR or ~/.cache/attngan_tf)")
+        p.add_argument("--split", default="train", help="split to read")
+        p.add_argument("--preset", choices=presets, default="birds",
+                       help="preset whose image sizes the timed batch has")
+        p.add_argument("--batch-size", type=int, default=16, help="size of the timed batch")
+        p.add_argument("--vocabulary-out", metavar="DIR", help="also save the vocabulary here")
+        _add_synbirds_flags(p)
+    elif name == "train-damsm":
+        _add_run_flags(p, presets)
+        p.add_argument("--damsm-recipe", choices=list(DAMSM_PRESETS),
+                       help="the original's DAMSM settings (cfg/DAMSM/*.yml: preset, epochs, "
+                            "batch size, learning rate, gradient clip, caption length); flags "
+                            "given explicitly win")
+        p.add_argument("--epochs", type=int, help="epochs (default 600, the reference's)")
+        p.add_argument("--batch-size", type=int, help="batch size (default 48)")
+        p.add_argument("--max-minutes", type=float, metavar="M",
+                       help="stop once this many minutes have passed (checkpoint saved)")
+        p.add_argument("--trunk-weights", metavar="FILE",
+                       help="local Inception-v3 weights file (none: random initialisation)")
+        p.add_argument("--eval-every", type=int, default=1, metavar="N",
+                       help="epochs between test R-precision runs")
+        p.add_argument("--seed", type=int, default=0, help="random seed")
+        _add_synbirds_flags(p)
+    elif name == "train":
+        _add_run_flags(p, presets)
+        p.add_argument("--damsm", required=True, metavar="DIR",
+                       help="an exported DAMSM (train-damsm's OUT/damsm)")
+        p.add_argument("--stages", type=int, choices=[1, 2, 3],
+                       help="generator stages and discriminators (default: the preset's)")
+        p.add_argument("--epochs", type=int, default=600, help="epochs")
+        p.add_argument("--steps-per-epoch", type=int, metavar="N",
+                       help="steps per epoch (default: one pass over the training images)")
+        p.add_argument("--batch-size", type=int, default=16, help="batch size")
+        p.add_argument("--max-minutes", type=float, metavar="M",
+                       help="stop once this many minutes have passed (checkpoint saved)")
+        p.add_argument("--checkpoint-every", type=int, default=500, metavar="STEPS",
+                       help="steps between checkpoints (and every epoch)")
+        p.add_argument("--sample-every", type=int, default=200, metavar="STEPS",
+                       help="steps between TensorBoard sample grids")
+        p.add_argument("--g-lr", type=float, default=2e-4,
+                       help="the generator's Adam learning rate")
+        p.add_argument("--d-lr", type=float, default=2e-4,
+                       help="each discriminator's Adam learning rate")
+        p.add_argument("--ema-warmup", choices=["preset", "on", "off"], default="preset",
+                       help="warm the generator's weight average up (decay min(0.999, "
+                            "(1+t)/(10+t))); preset: on for synbirds, synbirds_demo and tiny")
+        p.add_argument("--skip-nonfinite", action="store_true",
+                       help="skip (and count) an update whose loss or gradients are not "
+                            "finite instead of stopping (one replica)")
+        p.add_argument("--seed", type=int, default=0, help="random seed")
+        _add_synbirds_flags(p)
+    elif name == "sample":
+        p.add_argument("--model", required=True, metavar="DIR",
+                       help="a trained model (train's OUT/model)")
+        p.add_argument("--out", required=True, metavar="DIR", help="where to write")
+        p.add_argument("--captions", metavar="FILE", help="text file, one caption per line")
+        p.add_argument("--eval-recipe", choices=list(EVAL_PRESETS),
+                       help="the original's evaluation settings (cfg/eval_*.yml): draw every "
+                            "example caption of --data-dir instead of --captions")
+        p.add_argument("--data-dir", metavar="DIR", help="--eval-recipe: the dataset directory")
+        p.add_argument("--n", type=int, default=1,
+                       help="pictures per caption (seeds SEED, SEED+1, ...)")
+        p.add_argument("--seed", type=int, default=0, help="random seed")
+    elif name == "export":
+        p.add_argument("--model", required=True, metavar="DIR",
+                       help="a trained model (train's OUT/model)")
+        p.add_argument("--out", required=True, metavar="DIR",
+                       help="where to write (SavedModel: saved_models/NAME, version 1 inside)")
+        p.add_argument("--format", choices=["saved_model", "tflite"], default="saved_model",
+                       help="output format")
+        p.add_argument("--float16", action="store_true",
+                       help="--format tflite: float16 weights")
+    elif name == "evaluate":
+        p.add_argument("--model", required=True, metavar="DIR",
+                       help="a trained model (train's OUT/model)")
+        p.add_argument("--dataset", choices=SOURCES, default="synbirds",
+                       help="dataset whose captions are drawn and whose images are the "
+                            "reference")
+        p.add_argument("--data-dir", metavar="DIR", help="dataset directory")
+        p.add_argument("--split", default="test", help="split to read")
+        p.add_argument("--samples", type=int, default=30_000,
+                       help="generated images (the paper's 30,000)")
+        p.add_argument("--metrics", type=_csv, default=["is", "fid", "rprec", "attr"],
+                       metavar="LIST",
+                       help="comma-separated among is, fid, rprec, attr (attr: SynBirds only)")
+        p.add_argument("--inception-weights", metavar="FILE",
+                       help="local inception_v3_weights_tf_dim_ordering_tf_kernels.h5 "
+                            "(needed for is and fid)")
+        p.add_argument("--seed", type=int, default=0, help="random seed")
+        p.add_argument("--out", metavar="FILE",
+                       help="the JSON report (default: MODEL/evaluation.json)")
+        _add_synbirds_flags(p)
+    elif name == "demo":
+        defaults = DemoRun(out="runs/demo")
+        p.add_argument("--out", default=defaults.out, metavar="DIR",
+                       help="run directory (run again to resume)")
+        p.add_argument("--data-dir", metavar="DIR",
+                       help="SynBirds cache root (default $ATTNGAN_DATA_DIR or "
+                            "~/.cache/attngan_tf)")
+        p.add_argument("--damsm-minutes", type=float, default=defaults.damsm_minutes,
+                       metavar="M", help="DAMSM training time")
+        p.add_argument("--gan-minutes", type=float, default=defaults.gan_minutes, metavar="M",
+                       help="AttnGAN training time")
+        p.add_argument("--preset", choices=presets, default=defaults.preset,
+                       help="model preset")
+        p.add_argument("--batch-size", type=int, default=defaults.gan_batch_size,
+                       help="AttnGAN's batch size")
+        p.add_argument("--g-lr", type=float, default=defaults.g_learning_rate,
+                       help="the generator's Adam learning rate")
+        p.add_argument("--d-lr", type=float, default=defaults.d_learning_rate,
+                       help="each discriminator's Adam learning rate")
+        p.add_argument("--samples", type=int, default=defaults.samples,
+                       help="test captions drawn and scored")
+        p.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
+        _add_synbirds_flags(p)
+    elif name == "convert-pytorch":
+        p.add_argument("--netg", required=True, metavar="FILE",
+                       help="the generator's .pth (G_NET state dict)")
+        p.add_argument("--text-encoder", required=True, metavar="FILE",
+                       help="the text encoder's .pth")
+        p.add_argument("--image-encoder", required=True, metavar="FILE",
+                       help="the image encoder's .pth")
+        p.add_argument("--captions", required=True, metavar="FILE",
+                       help="the data set's captions.pickle")
+        p.add_argument("--preset", required=True, choices=presets,
+                       help="birds or coco for the release")
+        p.add_argument("--out", required=True, metavar="DIR", help="the model directory")
+
+
+def _verbose_flag(parser, default) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="show TensorFlow's native log lines (CUDA probing, XLA start-up) "
+                             "and absl's full log format")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``attngan`` parser: one sub-parser per command (absl's argparse_flags)."""
+    from . import __version__
+
+    parser = argparse_flags.ArgumentParser(
+        prog="attngan", inherited_absl_flags=None, formatter_class=_HelpFormatter,
+        description="AttnGAN text-to-image generation (TensorFlow / Keras). "
+                    "attngan COMMAND --help shows a command's flags.")
+    parser.add_argument("--version", action="version", version=f"attngan_tf {__version__}")
+    _verbose_flag(parser, False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, fn in COMMANDS.items():
-        lines.append(f"  {name:<15s} {fn.__doc__.strip().splitlines()[0]}")
-    return "\n".join(lines)
+        summary = fn.__doc__.strip().splitlines()[0]
+        sub = commands.add_parser(
+            name, help=summary, description=summary, inherited_absl_flags=None,
+            formatter_class=_HelpFormatter, epilog=f"example:\n  {EXAMPLES[name]}")
+        _verbose_flag(sub, argparse.SUPPRESS)  # given before the command or after it
+        _define_flags(name, sub)
+        sub.set_defaults(run=fn)
+    return parser
+
+
+def _dashed(argv: list[str]) -> list[str]:
+    """``--data_dir`` (absl's spelling) → ``--data-dir``; values are left alone."""
+    out = []
+    for arg in argv:
+        if arg.startswith("--") and len(arg) > 2:
+            name, sep, value = arg[2:].partition("=")
+            arg = "--" + name.replace("_", "-") + sep + value
+        out.append(arg)
+    return out
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parses ``argv`` (without the program name). Bad flags exit with status 2 and
+    the command's usage; a flag another command has is named as such."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(_dashed(argv))
+    if extra:
+        sub = parser._subparsers._group_actions[0].choices[args.command]
+        sub.error(f"unrecognized arguments for {args.command}: {' '.join(extra)}")
+    return args
 
 
 class _PlainFormatter(logging.Formatter):
@@ -459,23 +589,18 @@ class _PlainFormatter(logging.Formatter):
         return text
 
 
-def _main(argv: list[str]) -> int:
-    if FLAGS.version:
-        from . import __version__
-
-        print(f"attngan_tf {__version__}")
-        return 0
-    if not FLAGS.verbose:
+def run(args: argparse.Namespace) -> int:
+    """Runs a parsed command; returns its exit status (1 with a one-line message on
+    stderr for an error in the input: bad data, a missing file, a held run directory)."""
+    if not args.verbose:
         from absl import logging as absl_logging
 
         absl_logging.get_absl_handler().setFormatter(_PlainFormatter())
-    if len(argv) < 2:
-        raise app.UsageError(_usage())
-    command, args = argv[1], argv[2:]
-    if command not in COMMANDS:
-        raise app.UsageError(f"unknown command {command!r}\n\n{_usage()}")
+        # TensorFlow's own Python INFO lines ("Writing fingerprint to ...", "Assets
+        # written to ..."); its warnings and ours (attngan_tf.*) still show.
+        logging.getLogger("tensorflow").setLevel(logging.WARNING)
     try:
-        return COMMANDS[command](args)
+        return args.run(args)
     except Exception as e:  # noqa: BLE001
         # Bad data or arguments: DataError is a ValueError; raised inside a
         # tf.data function it arrives as an InvalidArgumentError.
@@ -494,45 +619,26 @@ def _main(argv: list[str]) -> int:
                               CheckpointWriteError, RunDirectoryLocked)) and (
                 type(e).__name__ != "InvalidArgumentError"):
             raise
-        print(f"attngan {command}: error: {e}", file=sys.stderr)
+        print(f"attngan {args.command}: error: {e}", file=sys.stderr)
         return 1
 
 
-def _underscore_flags(argv: list[str]) -> list[str]:
-    """Accepts ``--data-dir`` as well as absl's ``--data_dir``, and ``-v`` for ``--verbose``
-    (absl's own ``-v N``, a number after it, is left as it is)."""
-    out = []
-    for i, arg in enumerate(argv):
-        if arg == "-v" and not (i + 1 < len(argv) and argv[i + 1].lstrip("-").isdigit()):
-            arg = "--verbose"
-        if arg.startswith("--") and len(arg) > 2:
-            name, sep, value = arg[2:].partition("=")
-            arg = "--" + name.replace("-", "_") + sep + value
-        out.append(arg)
-    return out
+def _parse_for_absl(argv: list[str]) -> argparse.Namespace:
+    args = parse_args(argv[1:])
+    flags.FLAGS.mark_as_parsed()  # absl's own flags (logging) keep their defaults
+    return args
 
 
-def _quiet_unless_verbose(argv: list[str]) -> None:
-    """Without ``--verbose``: TensorFlow's native log lines (CUDA probing, XLA
-    start-up) are dropped from stderr (:mod:`attngan_tf.native_logs`)."""
-    if "--verbose" not in argv and "--verbose=true" not in argv:
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``attngan``); exits with the command's status."""
+    argv = list(sys.argv if argv is None else argv)
+    if not ({"-v", "--verbose"} & set(argv)):
+        # Without --verbose, TensorFlow's native log lines (CUDA probing, XLA
+        # start-up) are dropped from stderr (attngan_tf.native_logs).
         from .native_logs import filter_native_logs
 
         filter_native_logs()
-
-
-def main() -> None:
-    """Console-script entry point (``attngan``)."""
-    argv = _underscore_flags(sys.argv)
-    _quiet_unless_verbose(argv)
-    app.run(_main, argv=argv)
-
-
-def run_subcommand(name: str, args: list[str]) -> None:
-    """Runs one subcommand as if called as ``attngan NAME ARGS`` (exits)."""
-    argv = _underscore_flags([sys.argv[0], name, *args])
-    _quiet_unless_verbose(argv)
-    app.run(_main, argv=argv)
+    app.run(run, argv=argv, flags_parser=_parse_for_absl)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import json
 from typing import Any, Mapping
 
 __all__ = [
+    "DemoRun",
     "TextConfig",
     "ImageEncoderConfig",
     "GeneratorConfig",
@@ -501,3 +502,28 @@ def get_damsm_preset(name: str) -> DamsmTrainingConfig:
 def get_eval_preset(name: str) -> EvaluationConfig:
     """The named evaluation (sampling) recipe (:data:`EVAL_PRESETS`)."""
     return _named(EVAL_PRESETS, "evaluation recipe", name)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoRun:
+    """Options of ``attngan demo`` (:func:`attngan_tf.training.demo.run_demo`; the
+    command's flags). Defaults: the recipe chosen from the learning curves
+    (BENCHMARKS.md, "Learning curves")."""
+
+    out: str
+    data_dir: str | None = None
+    damsm_minutes: float = 3.0
+    gan_minutes: float = 8.0
+    gan_batch_size: int = 8
+    gan_steps_per_epoch: int = 20
+    preset: str = "synbirds_demo"  # 2 stages, 32 and 64 px: what learns within the budget
+    g_learning_rate: float = 1e-3  # 5x the reference's: faster early progress (the curves)
+    d_learning_rate: float = 1e-3
+    samples: int = 200  # test captions drawn and scored
+    attention_figures: int = 4
+    seed: int = 0
+    verbose: int = 1
+    synbirds: dict | None = None  # SynBirds options (num_train, num_test, ...)
+    # SynBirds is rendered at this size (twice the demo's 64 px; faster to render and
+    # decode than the library's default 256 px).
+    image_size: int = 128

@@ -29,6 +29,7 @@ empty outputs.
 
 from __future__ import annotations
 
+import logging
 import os
 import pathlib
 import tempfile
@@ -38,6 +39,8 @@ import tensorflow as tf
 
 from .sampling import caption_noise, to_uint8
 from .text.tokenizer import CaptionTokenizer
+
+logger = logging.getLogger("attngan_tf.export")
 
 __all__ = ["export_saved_model", "export_tflite", "SIGNATURES", "TFLITE_FILE"]
 
@@ -121,6 +124,7 @@ def export_saved_model(model, out: str | os.PathLike, version: int | None = None
     archive.add_endpoint("generate_with_seed", serve_with_seed,
                          input_signature=[captions_spec, tf.TensorSpec([None], tf.int64,
                                                                        name="seed")])
+    logger.info("export: tracing and writing the signatures to %s (about a minute)", target)
     archive.write_out(str(target), verbose=False)
     return target
 
@@ -172,7 +176,10 @@ def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
         tf.TensorSpec([n, cfg.generator.z_dim], tf.float32, name="noise"),
         tf.TensorSpec([n, cfg.generator.condition_dim], tf.float32, name="ca_noise")])
     with tempfile.TemporaryDirectory() as staging:
+        logger.info("export: [1/2] tracing the generator into a SavedModel")
         archive.write_out(staging, verbose=False)
+        logger.info("export: [2/2] converting it to TFLite%s", " (float16 weights)" if float16
+                    else "")
         converter = tf.lite.TFLiteConverter.from_saved_model(staging)
         converter.experimental_enable_resource_variables = True
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]

@@ -19,7 +19,7 @@ from absl import app, flags  # noqa: E402
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.models import (AttnGenerator, Discriminator, ImageEncoder,  # noqa: E402
                                TextEncoder)
-from attngan_tf.models.blocks import TallOrthogonal  # noqa: E402
+from attngan_tf.ops.initializers import TallOrthogonal  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Preset to build.")
 flags.DEFINE_boolean("keras_orthogonal", False, "Use keras.initializers.Orthogonal instead.")

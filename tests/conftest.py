@@ -37,3 +37,26 @@ def birds_networks():
 
     keras.utils.set_random_seed(7)
     return build_networks(get_preset("birds"))
+
+
+# -- the slow tests ---------------------------------------------------------------------------
+# Tests marked ``slow`` (about 20 s or more each: whole training runs, examples,
+# the float64 parity checks) are left out of a plain ``pytest`` run, which stays
+# within a few minutes; ``pytest --slow`` (the README's test command, and CI's)
+# runs them too.
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true",
+                     help="also run the tests marked slow (the README's test command does)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes about 20 s or more; run with --slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]

@@ -30,6 +30,7 @@ def saved(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_evaluate_every_metric(saved):
     run = EvalRun(model=str(saved / "model"), dataset="synbirds", data_dir=str(saved / "data"),
                   samples=12, batch_size=6, allow_random_inception=True, verbose=0,

@@ -65,6 +65,7 @@ def test_generate_errors(model):
         bare.set_vocabulary(Vocabulary(["<end>", "x"]))
 
 
+@pytest.mark.slow
 def test_write_samples_and_cli(model, tmp_path):
     save_attngan(model, tmp_path / "model", model.vocabulary)
     captions = tmp_path / "captions.txt"

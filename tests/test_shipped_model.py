@@ -111,7 +111,7 @@ def test_cli_samples_from_it(shipped, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     # only our line: none of TensorFlow's native start-up chatter (CUDA probing, XLA)
     assert proc.stderr == "" and proc.stdout.splitlines() == [
-        f"wrote 1 pictures and their attention figures to {tmp_path / 'out'}"]
+        f"wrote 1 picture and their attention figures to {tmp_path / 'out'}"]
     from PIL import Image
 
     drawn = np.asarray(Image.open(tmp_path / "out" / "000_0.png"))
@@ -120,6 +120,7 @@ def test_cli_samples_from_it(shipped, tmp_path):
                                 seed=2)["images_uint8"][0])
 
 
+@pytest.mark.slow
 def test_cli_samples_the_example_captions_of_an_evaluation_recipe(shipped, tmp_path):
     """``--eval-recipe eval_bird``: every caption file that example_filenames.txt lists,
     up to 25 words a caption, one folder per file."""

@@ -1,9 +1,11 @@
-"""Keras callbacks for training: checkpoints, time limit, R-precision, attention images."""
+"""Keras callbacks for training: checkpoints, time limit, progress, R-precision, attention images."""
 
 from __future__ import annotations
 
 import logging
 import pathlib
+import shutil
+import sys
 import time
 
 import keras
@@ -12,8 +14,8 @@ import tensorflow as tf
 
 from .checkpoint import make_checkpoint, save_checkpoint
 
-__all__ = ["CheckpointCallback", "TimeLimit", "RPrecisionCallback", "AttentionImages",
-           "make_checkpoint_manager"]
+__all__ = ["CheckpointCallback", "TimeLimit", "TrainingProgress", "RPrecisionCallback",
+           "AttentionImages", "make_checkpoint_manager"]
 
 logger = logging.getLogger("attngan_tf.training")
 
@@ -67,6 +69,92 @@ class TimeLimit(keras.callbacks.Callback):
             logger.info("time limit of %.1f min reached at batch %d", self.seconds / 60,
                         batch + 1)
             self.model.stop_training = True
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class TrainingProgress(keras.callbacks.Callback):
+    """Progress of a whole run: steps, losses and the time left.
+
+    On a terminal (``stream.isatty()``) one line is redrawn in place at most
+    every ``period`` seconds: ``step 120/12000 [==>    ] 1% | d_loss 1.23 ...
+    | 12:34 left``; at each epoch's end a line stays (``epoch 3/600 ...``).
+    Elsewhere (CI logs, files) only the epoch lines are printed. The time left
+    is the remaining steps at this run's rate, and at most what is left of
+    ``max_minutes`` when that is given. Use with ``fit(verbose=0)``; the clock
+    starts at the first ``fit`` and keeps running across the two calls of a
+    resumed run (:func:`~attngan_tf.training.resume.fit_from_step`).
+
+    Args:
+        total_steps: steps of the whole run (epochs × steps per epoch).
+        step: the global step the run starts at (a resumed run's).
+        epochs: epochs of the whole run (for the epoch lines).
+        max_minutes: the run's time limit, if any.
+    """
+
+    def __init__(self, total_steps: int, step: int = 0, epochs: int | None = None,
+                 max_minutes: float | None = None, stream=None, period: float = 0.5):
+        super().__init__()
+        self.total, self.step, self.first_step = int(total_steps), int(step), int(step)
+        self.epochs, self.max_minutes, self.period = epochs, max_minutes, period
+        self.stream = stream if stream is not None else sys.stdout
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = self.drawn = self.epoch_start = None
+
+    def on_train_begin(self, logs=None):
+        if self.start is None:
+            self.start = time.monotonic()
+            self.drawn = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.monotonic()
+
+    def _left(self) -> float | None:
+        elapsed = time.monotonic() - self.start
+        done = self.step - self.first_step
+        left = (self.total - self.step) * elapsed / done if done else None
+        if self.max_minutes is not None:
+            budget = max(self.max_minutes * 60.0 - elapsed, 0.0)
+            left = budget if left is None else min(left, budget)
+        return left
+
+    @staticmethod
+    def _losses(logs) -> str:
+        return " ".join(f"{name} {float(np.mean(value)):.3g}"
+                        for name, value in (logs or {}).items())
+
+    def _write(self, text: str, end: str) -> None:
+        self.stream.write(text + end)
+        self.stream.flush()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        now = time.monotonic()
+        if not self.live or now - self.drawn < self.period:
+            return
+        self.drawn = now
+        share = self.step / max(self.total, 1)
+        filled = int(20 * min(share, 1.0))
+        left = self._left()
+        line = (f"step {self.step}/{self.total} [{'=' * filled}{' ' * (20 - filled)}] "
+                f"{100 * share:3.0f}% | {self._losses(logs)}"
+                + (f" | {_clock(left)} left" if left is not None else ""))
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        self._write("\r" + line[:width].ljust(width), "")
+
+    def on_epoch_end(self, epoch, logs=None):
+        left = self._left()
+        of = f"/{self.epochs}" if self.epochs else ""
+        line = (f"epoch {epoch + 1}{of} (step {self.step}/{self.total}, "
+                f"{time.monotonic() - self.epoch_start:.1f} s): {self._losses(logs)}"
+                + (f"; {_clock(left)} left" if left is not None else ""))
+        if self.live:
+            line = "\r" + line.ljust(shutil.get_terminal_size((100, 20)).columns - 1)
+        self._write(line, "\n")
 
 
 class RPrecisionCallback(keras.callbacks.Callback):

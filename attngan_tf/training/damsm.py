@@ -22,7 +22,7 @@ from ..data import PipelineConfig, load_dataset
 from ..metrics import r_precision
 from ..models.damsm import DAMSM
 from .callbacks import (AttentionImages, CheckpointCallback, RPrecisionCallback, TimeLimit,
-                        make_checkpoint_manager)
+                        TrainingProgress, make_checkpoint_manager)
 from .checkpoint import restore_latest
 from .resume import fit_from_step
 from .rundir import check_run_directory, check_run_options, run_lock
@@ -55,7 +55,7 @@ class DamsmRun:
     attention_every: int = 5
     final_runs: int = 10
     seed: int = 0
-    verbose: int = 1
+    verbose: int = 1  # 0: silent; else TrainingProgress (a bar on a terminal, epoch lines)
     synbirds: dict | None = None
     jit_compile: bool = False  # XLA: no faster on CPU here, and NaN losses (not investigated)
 
@@ -128,7 +128,10 @@ def _train_damsm(run: DamsmRun) -> dict:
         logger.warning("resuming from %s (epoch %d)", restored, int(epoch))
 
     r_callback = RPrecisionCallback(test_ds, every=run.eval_every, seed=run.seed)
-    callbacks = [CheckpointCallback(manager, epoch), r_callback,
+    # The progress bar first: its epoch line ends the bar's line before the others print.
+    callbacks = [TrainingProgress(run.epochs * steps, int(damsm.optimizer.iterations.numpy()),
+                                  run.epochs, run.max_minutes)] if run.verbose else []
+    callbacks += [CheckpointCallback(manager, epoch), r_callback,
                  keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False),
                  AttentionImages(out / "logs", next(iter(test_ds)), train.vocabulary,
                                  every=run.attention_every)]
@@ -137,7 +140,7 @@ def _train_damsm(run: DamsmRun) -> dict:
     try:
         fit_from_step(damsm, train_ds, step=int(damsm.optimizer.iterations.numpy()),
                       epochs=run.epochs, steps_per_epoch=steps, callbacks=callbacks,
-                      verbose=run.verbose)
+                      verbose=0)
     except KeyboardInterrupt:
         print(f"interrupted; run the same command again to resume from epoch {int(epoch)}")
         raise

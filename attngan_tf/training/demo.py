@@ -20,7 +20,6 @@ split of time between DAMSM and AttnGAN) is the one the learning curves of
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import pathlib
@@ -29,37 +28,13 @@ import time
 
 import keras
 
-from ..config import get_preset
+from ..config import DemoRun, get_preset
 from .damsm import DamsmRun, train_damsm
 from .gan import GanRun, train_attngan
 
 __all__ = ["DemoRun", "run_demo", "Countdown"]
 
 logger = logging.getLogger("attngan_tf.training")
-
-
-@dataclasses.dataclass(frozen=True)
-class DemoRun:
-    """Options of the demo (the CLI flags). Defaults: the recipe chosen from the
-    learning curves (BENCHMARKS.md, "Learning curves")."""
-
-    out: str
-    data_dir: str | None = None
-    damsm_minutes: float = 3.0
-    gan_minutes: float = 8.0
-    gan_batch_size: int = 8
-    gan_steps_per_epoch: int = 20
-    preset: str = "synbirds_demo"  # 2 stages, 32 and 64 px: what learns within the budget
-    g_learning_rate: float = 1e-3  # 5x the reference's: faster early progress (the curves)
-    d_learning_rate: float = 1e-3
-    samples: int = 200  # test captions drawn and scored
-    attention_figures: int = 4
-    seed: int = 0
-    verbose: int = 1
-    synbirds: dict | None = None  # SynBirds options (num_train, num_test, ...)
-    # SynBirds is rendered at this size (twice the demo's 64 px; faster to render and
-    # decode than the library's default 256 px).
-    image_size: int = 128
 
 
 class Countdown(keras.callbacks.Callback):

@@ -29,7 +29,7 @@ from ..data import PipelineConfig, load_dataset
 from ..models.attngan import AttnGAN, default_gan_optimizer, save_attngan
 from ..models.damsm import load_damsm
 from ..sampling import caption_noise, to_uint8
-from .callbacks import TimeLimit
+from .callbacks import TimeLimit, TrainingProgress
 from .checkpoint import make_checkpoint, restore_latest, save_checkpoint
 from .resume import fit_from_step
 from .rundir import check_run_directory, check_run_options, run_lock
@@ -221,7 +221,7 @@ class GanRun:
     sample_every: int = 200  # 0: no TensorBoard sample grids
     samples: int = 8
     seed: int = 0
-    verbose: int = 1
+    verbose: int = 1  # 0: silent; else TrainingProgress (a bar on a terminal, epoch lines)
     synbirds: dict | None = None
     jit_compile: bool = False
     skip_nonfinite: bool = False  # skip (and count) non-finite updates instead of stopping
@@ -332,7 +332,10 @@ def _train_attngan(run: GanRun, callbacks) -> dict:
                        int(epoch), int(model.g_optimizer.iterations.numpy()))
     step = int(model.g_optimizer.iterations.numpy())
     checkpointer = GanCheckpoint(manager, epoch, run.checkpoint_every)
-    used = [checkpointer, *callbacks,
+    # The progress bar first: its epoch line ends the bar's line before the others print.
+    used = [TrainingProgress(run.epochs * steps, step, run.epochs, run.max_minutes)
+            ] if run.verbose else []
+    used += [checkpointer, *callbacks,
             keras.callbacks.TensorBoard(str(out / "logs"), write_graph=False)]
     if run.sample_every:
         used.append(SampleGrid(out / "logs", fixed, vocabulary, every=run.sample_every,
@@ -341,7 +344,7 @@ def _train_attngan(run: GanRun, callbacks) -> dict:
         used.append(TimeLimit(run.max_minutes))
     try:
         fit_from_step(model, train_ds, step=step, epochs=run.epochs, steps_per_epoch=steps,
-                      callbacks=used, verbose=run.verbose)
+                      callbacks=used, verbose=0)
     except KeyboardInterrupt:
         print(f"interrupted; run the same command again to resume from "
               f"{manager.latest_checkpoint}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.conftest import ROOT
@@ -13,6 +14,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import kill_soak  # noqa: E402
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_runs_equal_uninterrupted_ones(tmp_path):
     results = kill_soak.soak(tmp_path, kills=1, window=0.5, timeout=900)
     for trainer in ("train-damsm", "train"):

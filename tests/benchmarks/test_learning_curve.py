@@ -25,6 +25,7 @@ def test_recipe_parsing():
         learning_curve.parse_recipe("x:speed=2")
 
 
+@pytest.mark.slow
 def test_learning_curve_runs_scores_and_plots(tmp_path):
     from tests.training.test_gan_training import _export_damsm
     from attngan_tf.config import get_preset

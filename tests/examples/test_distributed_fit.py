@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from attngan_tf.models import load_attngan
 from tests.conftest import ROOT
 
@@ -23,6 +25,7 @@ def _fingerprints(text):
     return re.findall(r"(\d+) replicas, 2 steps; weight fingerprint (\S+)", text)
 
 
+@pytest.mark.slow
 def test_two_local_workers_train_in_step(tmp_path):
     result = _run(tmp_path, "--local_workers", "2")
     assert result.returncode == 0, result.stderr[-4000:]
@@ -33,6 +36,7 @@ def test_two_local_workers_train_in_step(tmp_path):
     assert model.stages == 2
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_logical_cpus(tmp_path):
     result = _run(tmp_path, "--strategy", "mirrored", "--cpu_replicas", "2")
     assert result.returncode == 0, result.stderr[-4000:]

@@ -22,6 +22,7 @@ def _run(args):
                           timeout=900, cwd=ROOT)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (BIRDS / "CUB_200_2011").is_dir(), reason="../shared/data/birds is absent")
 def test_fit_cub_on_the_original_layout(tmp_path):
     data = tmp_path / "birds"
@@ -39,6 +40,7 @@ def test_fit_cub_on_the_original_layout(tmp_path):
 
 @pytest.mark.skipif(not (SUBSET / "images").is_dir(),
                     reason="../shared/data/cub_subset_227 is absent")
+@pytest.mark.slow
 def test_fit_folder_on_a_few_hundred_real_photos(tmp_path):
     data = tmp_path / "photos"
     classes = sorted(p for p in (SUBSET / "images").iterdir() if p.is_dir())[:4]

@@ -19,6 +19,7 @@ def _run(args, timeout=600):
                           timeout=timeout, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_generate_writes_the_models_pictures_and_attention(tmp_path):
     model = tiny_model(seed=2)
     save_attngan(model, tmp_path / "model", model.vocabulary)
@@ -38,6 +39,7 @@ def test_generate_writes_the_models_pictures_and_attention(tmp_path):
     assert usage.returncode != 0 and "at least one caption" in usage.stderr
 
 
+@pytest.mark.slow
 def test_fit_synbirds_trains_saves_and_generates(tmp_path):
     result = _run([ROOT / "examples" / "fit_synbirds.py", "--out", tmp_path / "run",
                    "--data_dir", tmp_path / "data", "--num_train", 16, "--num_test", 4,

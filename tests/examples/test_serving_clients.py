@@ -95,6 +95,7 @@ def test_standin_follows_the_documented_rest_forms(served):
     assert post({"inputs": ["a"]}, "/v1/models/synbirds/versions/2:predict")[0] == 404
 
 
+@pytest.mark.slow
 def test_grpc_client_matches_generate(served, tmp_path):
     pytest.importorskip("tensorflow_serving.apis")
     model, server = served

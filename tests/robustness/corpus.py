@@ -87,30 +87,31 @@ class Result:
 
 
 class CliError(Exception):
-    """A command line run ended with exit status 1 and this message (its stderr)."""
+    """A command line run ended with a nonzero exit status and this message (its stderr)."""
 
 
 # -- how entry points are called ------------------------------------------------------------
 def cli(*args: str) -> str:
     """Runs ``attngan ARGS`` in this process as the console script does; returns stdout.
 
-    Raises :class:`CliError` with stderr when the command exits 1 (an error the
-    command line reports), lets any other exception through (a traceback).
+    Raises :class:`CliError` with stderr when the command ends with a nonzero
+    status (1: an error the command reports; 2: bad flags, from the parser) or a
+    usage error, lets any other exception through (a traceback).
     """
-    from absl import app, flags
+    from absl import app
 
     from attngan_tf import cli as attngan_cli
 
-    argv = attngan_cli._underscore_flags(["attngan", *args])
     out, err = io.StringIO(), io.StringIO()
-    flags.FLAGS.unparse_flags()
-    try:
-        argv = flags.FLAGS(argv)
-    except flags.Error as error:  # absl prints these as "FATAL Flags parsing error: ..."
-        raise CliError(f"Flags parsing error: {error}") from None
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            status = attngan_cli._main(argv)
+            parsed = attngan_cli.parse_args(list(args))
+        except SystemExit as stop:  # argparse: bad flags (status 2), --help (0)
+            if stop.code:
+                raise CliError(err.getvalue()) from None
+            return out.getvalue()
+        try:
+            status = attngan_cli.run(parsed)
         except app.UsageError as error:
             raise CliError(f"usage: {error}") from None
     if status:

@@ -138,6 +138,7 @@ def test_a_full_disk_is_a_clear_error_and_the_last_good_checkpoint_stays(tmp_pat
     assert float(weights[0]) == 2.0
 
 
+@pytest.mark.slow
 def test_cli_train_on_a_full_disk_names_the_cause_without_a_traceback(tmp_path):
     import resource
     import signal

@@ -18,6 +18,7 @@ from tests.conftest import ROOT, SHARED
 SYNBIRDS = {"num_train": 24, "num_test": 12, "seed": 1, "image_size": 64}
 
 
+@pytest.mark.slow
 def test_train_then_resume_then_export(tmp_path, capsys):
     run = DamsmRun(dataset="synbirds", out=str(tmp_path / "run"), data_dir=str(tmp_path / "data"),
                    epochs=1, batch_size=8, final_runs=2, verbose=0, synbirds=SYNBIRDS)
@@ -62,6 +63,7 @@ def test_attention_images_grid(tmp_path):
 BIRDS = SHARED / "data" / "birds"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (BIRDS / "CUB_200_2011").is_dir(), reason="../shared/data/birds is absent")
 def test_cli_two_epochs_on_a_copy_of_the_real_cub_files(tmp_path):
     data = tmp_path / "birds"
@@ -77,6 +79,7 @@ def test_cli_two_epochs_on_a_copy_of_the_real_cub_files(tmp_path):
     assert (tmp_path / "run" / "damsm" / "text_encoder.weights.h5").is_file()
 
 
+@pytest.mark.slow
 def test_resumed_learning_rate_follows_the_epoch_not_the_restored_rate(tmp_path):
     run = DamsmRun(dataset="synbirds", out=str(tmp_path / "run"), data_dir=str(tmp_path / "data"),
                    epochs=2, batch_size=8, final_runs=1, verbose=0, synbirds=SYNBIRDS)

@@ -12,6 +12,7 @@ from attngan_tf.models import load_attngan, load_damsm
 from attngan_tf.training.demo import DemoRun, run_demo
 
 
+@pytest.mark.slow
 def test_demo_runs_every_stage_writes_pictures_and_a_report(tmp_path, capsys):
     run = DemoRun(out=str(tmp_path / "demo"), data_dir=str(tmp_path / "data"),
                   damsm_minutes=0.0, gan_minutes=0.0, gan_batch_size=4, gan_steps_per_epoch=2,

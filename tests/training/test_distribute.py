@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import ROOT
 
@@ -30,6 +31,7 @@ def _job(*args):
     return [sys.executable, "-m", "tests.training.distribute_job", *args]
 
 
+@pytest.mark.slow
 def test_mirrored_matches_single_device(tmp_path):
     out = tmp_path / "weights.npz"
     result = subprocess.run(_job("mirrored", str(out)), cwd=ROOT, env=_env(),
@@ -56,6 +58,7 @@ def _free_ports(n):
             s.close()
 
 
+@pytest.mark.slow
 def test_multi_worker_keeps_workers_identical(tmp_path):
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}

@@ -38,6 +38,7 @@ def _weights(model):
     return [v.numpy() for v in model.weights]
 
 
+@pytest.mark.slow
 def test_resume_continues_the_same_run(tmp_path):
     """2 steps, checkpoint, a new process-like model, 2 more == 4 uninterrupted steps.
 
@@ -134,6 +135,7 @@ train_attngan(GanRun(dataset="synbirds", out=sys.argv[2], damsm=sys.argv[3],
 """
 
 
+@pytest.mark.slow
 def test_sigkill_leaves_a_loadable_checkpoint(tmp_path):
     damsm_dir, cfg = _export_damsm(tmp_path, small_config(1))
     (tmp_path / "config.json").write_text(cfg.to_json())
@@ -165,9 +167,12 @@ def test_sigkill_leaves_a_loadable_checkpoint(tmp_path):
     manager, _ = make_gan_checkpoint(model, out / "checkpoints")
     assert manager.latest_checkpoint
     manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    assert int(model.g_optimizer.iterations) >= 3
+    # Three checkpoints had begun when the kill came; the last may be cut off
+    # before the index names it, so the one restored holds at least two steps.
+    assert int(model.g_optimizer.iterations) >= 2
 
 
+@pytest.mark.slow
 def test_cli_train_end_to_end_and_resume(tmp_path):
     from attngan_tf.config import get_preset
 
@@ -240,6 +245,7 @@ def test_recipe_config_changes_stages_and_sizes_of_both_networks():
     assert recipe_config("synbirds").generator.image_sizes == (64, 128, 256)
 
 
+@pytest.mark.slow
 def test_skip_nonfinite_leaves_the_networks_of_a_bad_batch_untouched_and_counts(tmp_path):
     cfg = small_config(1)
     good = make_batch(cfg, seed=0, with_noise=False)
