@@ -589,6 +589,13 @@ class _PlainFormatter(logging.Formatter):
         return text
 
 
+def _worth_showing(record: logging.LogRecord) -> bool:
+    """For the absl logger (TensorFlow's SavedModel code logs through it): warnings
+    and errors, except the placeholder-rename note."""
+    return (record.levelno >= logging.WARNING and "with unsupported characters which will "
+            "be renamed to" not in record.getMessage())
+
+
 def run(args: argparse.Namespace) -> int:
     """Runs a parsed command; returns its exit status (1 with a one-line message on
     stderr for an error in the input: bad data, a missing file, a held run directory)."""
@@ -597,8 +604,15 @@ def run(args: argparse.Namespace) -> int:
 
         absl_logging.get_absl_handler().setFormatter(_PlainFormatter())
         # TensorFlow's own Python INFO lines ("Writing fingerprint to ...", "Assets
-        # written to ..."); its warnings and ours (attngan_tf.*) still show.
+        # written to ...", "Sharding callback duration"; logged through the
+        # "tensorflow" and "absl" loggers); its warnings and ours (attngan_tf.*)
+        # still show, except SavedModel's note that internal placeholder names
+        # are renamed (a line per signature listing every captured variable,
+        # about nothing a user named or can change).
+        # A filter, not a level: TensorFlow resets the absl logger's level while
+        # it saves (through absl's verbosity flag).
         logging.getLogger("tensorflow").setLevel(logging.WARNING)
+        logging.getLogger("absl").addFilter(_worth_showing)
     try:
         return args.run(args)
     except Exception as e:  # noqa: BLE001

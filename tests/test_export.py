@@ -117,6 +117,12 @@ def test_cli_export(exported, tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "sm" / "1" / "saved_model.pb").is_file()
+    # Only our lines: none of TensorFlow's saving chatter ("Writing fingerprint",
+    # "Sharding callback duration", the placeholder-rename notes).
+    assert proc.stdout.splitlines() == [
+        f"wrote the SavedModel to {tmp_path / 'sm' / '1'} (signatures serving_default, "
+        "generate_with_seed)"]
+    assert [line.split(":")[0] for line in proc.stderr.splitlines()] == ["export"], proc.stderr
 
 
 def _interpret(path, inputs):
