@@ -241,14 +241,16 @@ def _sample_examples(args) -> int:
 
 def _export(args) -> int:
     """Exports a trained model: a SavedModel for TF Serving, or TFLite (--format tflite)."""
-    if args.float16 and args.format != "tflite":
-        raise ValueError("--float16 applies to --format tflite only")
+    for flag in ("float16", "plain_upsampling"):
+        if getattr(args, flag) and args.format != "tflite":
+            raise ValueError(f"--{flag.replace('_', '-')} applies to --format tflite only")
     from .export import export_saved_model, export_tflite
     from .models import load_attngan
 
     model, _ = load_attngan(args.model)
     if args.format == "tflite":
-        target = export_tflite(model, args.out, float16=args.float16)
+        target = export_tflite(model, args.out, float16=args.float16,
+                               transposed_upsampling=not args.plain_upsampling)
         print(f"wrote {target} ({target.stat().st_size / 2**20:.1f} MiB"
               f"{', float16 weights' if args.float16 else ''}) and vocabulary.json")
         return 0
@@ -470,6 +472,9 @@ def _define_flags(name: str, p) -> None:
                        help="output format")
         p.add_argument("--float16", action="store_true",
                        help="--format tflite: float16 weights")
+        p.add_argument("--plain-upsampling", action="store_true",
+                       help="--format tflite: up-blocks as nearest upsampling + CONV_2D "
+                            "instead of TRANSPOSE_CONV (for a runtime without it)")
     elif name == "evaluate":
         p.add_argument("--model", required=True, metavar="DIR",
                        help="a trained model (train's OUT/model)")

@@ -29,6 +29,7 @@ empty outputs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pathlib
@@ -37,6 +38,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from .ops.upsampled_conv import plain_upsampling
 from .sampling import caption_noise, to_uint8
 from .text.tokenizer import CaptionTokenizer
 
@@ -130,7 +132,7 @@ def export_saved_model(model, out: str | os.PathLike, version: int | None = None
 
 
 def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
-                  batch_size: int = 1) -> pathlib.Path:
+                  batch_size: int = 1, transposed_upsampling: bool = True) -> pathlib.Path:
     """Converts text encoder + averaged generator to TensorFlow Lite (builtin ops only).
 
     Writes ``out/attngan.tflite`` and, beside it, ``vocabulary.json`` (the
@@ -146,6 +148,12 @@ def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
 
     Args:
         float16: store the weights as float16 (about half the size; computed in float32).
+        transposed_upsampling: the up-blocks as one transposed convolution
+            (``TRANSPOSE_CONV``), as the SavedModel has them: LiteRT runs it
+            faster than nearest upsampling + a 3 × 3 ``CONV_2D`` on this
+            project's CPU (93 vs 108 ms at the ``birds`` preset, BENCHMARKS.md,
+            "Sampling"). False: the plain form, for a runtime or delegate
+            without ``TRANSPOSE_CONV``.
     """
     if getattr(model, "vocabulary", None) is None:
         raise ValueError("model: no vocabulary attached (load it with load_attngan)")
@@ -170,14 +178,16 @@ def export_tflite(model, out: str | os.PathLike, *, float16: bool = False,
     archive = keras.export.ExportArchive()
     archive.track(model.text_encoder)
     archive.track(model.ema_generator)
-    archive.add_endpoint("serving_default", generate, input_signature=[
-        tf.TensorSpec([n, words], tf.int32, name="token_ids"),
-        tf.TensorSpec([n], tf.int32, name="lengths"),
-        tf.TensorSpec([n, cfg.generator.z_dim], tf.float32, name="noise"),
-        tf.TensorSpec([n, cfg.generator.condition_dim], tf.float32, name="ca_noise")])
+    form = contextlib.nullcontext() if transposed_upsampling else plain_upsampling()
     with tempfile.TemporaryDirectory() as staging:
         logger.info("export: [1/2] tracing the generator into a SavedModel")
-        archive.write_out(staging, verbose=False)
+        with form:  # read while tracing
+            archive.add_endpoint("serving_default", generate, input_signature=[
+                tf.TensorSpec([n, words], tf.int32, name="token_ids"),
+                tf.TensorSpec([n], tf.int32, name="lengths"),
+                tf.TensorSpec([n, cfg.generator.z_dim], tf.float32, name="noise"),
+                tf.TensorSpec([n, cfg.generator.condition_dim], tf.float32, name="ca_noise")])
+            archive.write_out(staging, verbose=False)
         logger.info("export: [2/2] converting it to TFLite%s", " (float16 weights)" if float16
                     else "")
         converter = tf.lite.TFLiteConverter.from_saved_model(staging)

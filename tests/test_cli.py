@@ -177,3 +177,11 @@ def test_unknown_flags_name_the_command(capsys):
     from attngan_tf import __version__
 
     assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"attngan_tf {__version__}"
+
+
+@pytest.mark.parametrize("flag", ["--float16", "--plain-upsampling"])
+def test_tflite_flags_need_the_tflite_format(flag, tmp_path, capsys):
+    args = cli.parse_args(["export", "--model", str(tmp_path), "--out", str(tmp_path / "o"),
+                           flag])
+    assert cli.run(args) == 1
+    assert f"{flag} applies to --format tflite only" in capsys.readouterr().err

@@ -135,6 +135,12 @@ def _interpret(path, inputs):
     return runner(**inputs)["images"]
 
 
+def _op_details(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_path=str(path))._get_ops_details()
+
+
 def test_tflite_matches_keras_and_float16_halves_the_size(exported, tmp_path):
     from attngan_tf.export import export_tflite
 
@@ -154,3 +160,9 @@ def test_tflite_matches_keras_and_float16_halves_the_size(exported, tmp_path):
     path16 = export_tflite(model, tmp_path / "f16", float16=True)
     assert path16.stat().st_size < 0.6 * path32.stat().st_size
     np.testing.assert_allclose(_interpret(path16, inputs), keras_images, atol=0.05)
+    # The up-blocks as nearest upsampling + CONV_2D (for runtimes without
+    # TRANSPOSE_CONV, the default's form) convert and match too.
+    plain = export_tflite(model, tmp_path / "p32", transposed_upsampling=False)
+    np.testing.assert_allclose(_interpret(plain, inputs), keras_images, atol=1e-3)
+    assert "TRANSPOSE_CONV" in {detail["op_name"] for detail in _op_details(path32)}
+    assert "TRANSPOSE_CONV" not in {detail["op_name"] for detail in _op_details(plain)}

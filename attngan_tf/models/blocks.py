@@ -15,7 +15,7 @@ import keras
 from ..configurable import PACKAGE
 from ..ops.batch_norm import GroupedBatchNormalization, batch_norm_act, batch_norm_glu
 from ..ops.initializers import TallOrthogonal
-from ..ops.upsampled_conv import upsampled_conv
+from ..ops.upsampled_conv import transposed_form, upsampled_conv
 
 #: BatchNorm settings of the generator and discriminators (torch defaults).
 BN_EPSILON = 1e-5
@@ -55,9 +55,11 @@ class UpBlock(keras.layers.Layer):
     """Nearest ×2 upsampling → 3×3 conv (no bias) → BatchNorm → GLU.
 
     ``[B, H, W, C_in] → [B, 2H, 2W, filters]`` (the reference's ``upBlock``).
-    When training, upsampling and convolution run as
+    Upsampling and convolution run as
     :func:`~attngan_tf.ops.upsampled_conv.upsampled_conv` (one transposed
-    convolution) and BatchNorm and GLU as
+    convolution: 16 instead of 36 multiply-adds per input pixel), in training
+    and inference alike, except inside
+    :func:`~attngan_tf.ops.upsampled_conv.plain_upsampling`; BatchNorm and GLU as
     :func:`~attngan_tf.ops.batch_norm.batch_norm_glu` (one fused function from
     :data:`~attngan_tf.ops.batch_norm.FUSED_MIN_ELEMENTS` elements on).
     """
@@ -76,7 +78,7 @@ class UpBlock(keras.layers.Layer):
         self.bn.build(up_shape[:-1] + (2 * self.filters,))
 
     def call(self, x, training=None):
-        if training:
+        if transposed_form():
             x = upsampled_conv(x, self.conv.kernel)
         else:
             x = self.conv(self.upsample(x))

@@ -14,8 +14,8 @@ reference's running variance, and BatchNorm + activation as one XLA function.
   -- in values, gradients and moving statistics, up to float32 rounding, with
   a gradient written out instead of differentiated op by op. Proven by
   ``tests/ops/test_batch_norm.py::test_batch_norm_act_equals_the_layer_then_activation_with_gradients``.
-  Used for inputs of :data:`FUSED_MIN_ELEMENTS` or more, where it pays for its
-  compile.
+  XLA-compiled for inputs of :data:`FUSED_MIN_ELEMENTS` or more, where that
+  pays for the compile.
 
 Channels last (NHWC, or ``[B, C]``).
 """
@@ -167,25 +167,27 @@ def _activation_gradient(z, dy, activation: str):
 
 _FUSED_CACHE: dict = {}
 
-#: Inputs with fewer elements than this take the plain form (batch statistics,
-#: then the activation) even where the fused one applies. Measured on this
-#: project's 2-core CPU (forward + backward of BatchNorm + GLU in a
-#: ``tf.function``, float32): the fused form saves 0.1 ms per call or less up to
-#: 65,536 elements and 1 ms (2.2×) from 131,072 on, while its XLA compile costs
-#: about 0.3 s more per shape than tracing the plain form -- paid back only after
+#: Inputs with fewer elements than this run the written-out BatchNorm +
+#: activation as a plain TensorFlow function instead of an XLA-compiled one.
+#: Measured on this project's 2-core CPU (forward + backward of BatchNorm + GLU
+#: in a ``tf.function``, float32): the compiled form saves 0.1 ms per call or
+#: less up to 65,536 elements and 1 ms (2.2×) from 131,072 on, while its XLA
+#: compile costs about 0.3 s more per shape than tracing -- paid back only after
 #: thousands of steps for a small tensor, and paid in full by every tiny model a
-#: test builds.
+#: test builds. Both run the same formulas (the same numbers up to rounding).
 FUSED_MIN_ELEMENTS = 1 << 17
 
 
-def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dtype, stat):
-    """XLA-compiled forward and backward of BatchNorm (batch statistics) + activation.
+def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dtype, stat,
+                     jit: bool = True):
+    """Forward and backward of BatchNorm (batch statistics) + activation, XLA-compiled
+    when ``jit``.
 
     One pair per input shape (so no function retraces). ``x [G, M, C]`` holds
     G groups of M values per channel, each normalised with its own mean and
     (biased) variance, computed in ``stat`` (:func:`statistics_dtype`).
     """
-    key = (activation, epsilon, out_dtype, tuple(shape), dtype, stat)
+    key = (activation, epsilon, out_dtype, tuple(shape), dtype, stat, jit)
     if key in _FUSED_CACHE:
         return _FUSED_CACHE[key]
     stat = tf.as_dtype(stat)
@@ -219,21 +221,21 @@ def _fused_functions(activation: str, epsilon: float, out_dtype: str, shape, dty
     # model uses many shapes.
     x_spec = tf.TensorSpec(shape, dtype)
     channel = tf.TensorSpec([shape[-1]], stat)
-    forward = tf.function(forward, jit_compile=True, autograph=False).get_concrete_function(
+    forward = tf.function(forward, jit_compile=jit, autograph=False).get_concrete_function(
         x_spec, channel, channel)
     statistic = tf.TensorSpec([shape[0], shape[-1]], stat)
     dy = tf.TensorSpec(forward.structured_outputs[0].shape, out_dtype)
-    backward = tf.function(backward, jit_compile=True, autograph=False).get_concrete_function(
+    backward = tf.function(backward, jit_compile=jit, autograph=False).get_concrete_function(
         x_spec, channel, channel, statistic, statistic, dy)
     pair = (forward, backward)
     _FUSED_CACHE[key] = pair
     return pair
 
 
-def _fused_batch_norm_act(x, gamma, beta, *, epsilon, activation, out_dtype):
+def _fused_batch_norm_act(x, gamma, beta, *, epsilon, activation, out_dtype, jit=True):
     """``[G, M, C]`` → (activation output ``[G, M, C']``, mean ``[G, C]``, variance ``[G, C]``)."""
     forward, backward = _fused_functions(activation, float(epsilon), out_dtype,
-                                         x.shape, x.dtype.name, gamma.dtype.name)
+                                         x.shape, x.dtype.name, gamma.dtype.name, jit)
 
     @tf.custom_gradient
     def run(x, gamma, beta):
@@ -249,15 +251,15 @@ def _fused_batch_norm_act(x, gamma, beta, *, epsilon, activation, out_dtype):
 
 
 def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
-                   activation: str = "linear", groups: int = 1, fused: bool | None = None):
+                   activation: str = "linear", groups: int = 1, compiled: bool | None = None):
     """``activation(bn(x, training=training))`` for a BatchNorm over the last axis.
 
     ``activation``: ``"linear"``, ``"glu"`` (``[..., 2C] → [..., C]``, see
     :func:`~attngan_tf.activations.glu`) or ``"leaky_relu"`` (slope
     :data:`~attngan_tf.activations.LEAK`). ``groups``: as
     :class:`GroupedBatchNormalization` (``x`` holds that many equal batches
-    along axis 0, each normalised with its own statistics). ``fused``: whether
-    to use the fused function where it applies; by default for inputs of
+    along axis 0, each normalised with its own statistics). ``compiled``:
+    whether the fused function is XLA-compiled; by default for inputs of
     :data:`FUSED_MIN_ELEMENTS` or more (the batch counted as 1 when unknown).
 
     In training (batch statistics; moving statistics updated once per group
@@ -285,10 +287,10 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
                          f"got {activation!r}")
     batch_mode = training and bn.trainable
     last_axis = bn.axis in (-1, len(x.shape) - 1)
-    if fused is None:
+    if compiled is None:
         elements = (x.shape[0] or 1) * math.prod(d or 1 for d in x.shape[1:])
-        fused = elements >= FUSED_MIN_ELEMENTS
-    fused = (fused and batch_mode and bn.scale and bn.center and not bn.renorm
+        compiled = elements >= FUSED_MIN_ELEMENTS
+    fused = (batch_mode and bn.scale and bn.center and not bn.renorm
              and not bn.synchronized and last_axis and None not in x.shape[1:])
     if not fused:
         if batch_mode and last_axis and not bn.renorm and not bn.synchronized:
@@ -308,7 +310,7 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
     y, mean, variance = _fused_batch_norm_act(
         grouped, ops.cast(bn.gamma, stat),
         ops.cast(bn.beta, stat), epsilon=bn.epsilon, activation=activation,
-        out_dtype=bn.compute_dtype)
+        out_dtype=bn.compute_dtype, jit=bool(compiled))
     count = tf.shape(grouped)[1]
     for g in range(groups):
         update_moving_statistics(bn, mean[g], variance[g], count)
@@ -317,7 +319,7 @@ def batch_norm_act(bn: keras.layers.BatchNormalization, x, training=None,
 
 
 def batch_norm_glu(bn: keras.layers.BatchNormalization, x, training=None,
-                   fused: bool | None = None):
+                   compiled: bool | None = None):
     """``glu(bn(x, training=training))``: :func:`batch_norm_act` with GLU.
 
     Args:
@@ -325,4 +327,4 @@ def batch_norm_glu(bn: keras.layers.BatchNormalization, x, training=None,
     Returns:
         ``[..., C]`` in the layer's compute dtype.
     """
-    return batch_norm_act(bn, x, training=training, activation="glu", fused=fused)
+    return batch_norm_act(bn, x, training=training, activation="glu", compiled=compiled)

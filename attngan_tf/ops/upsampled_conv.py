@@ -8,8 +8,34 @@ in values and gradients, up to summation order. Proven by
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import tensorflow as tf
 from keras import ops
+
+_FORM = threading.local()
+
+
+@contextlib.contextmanager
+def plain_upsampling():
+    """Within it, layers built on :func:`upsampled_conv` trace the plain form
+    (nearest upsampling, then the convolution) instead: for a TFLite runtime
+    without ``TRANSPOSE_CONV`` (``export_tflite(transposed_upsampling=False)``)
+    and for timing one form against the other. Read when a function is traced
+    (per thread).
+    """
+    previous = getattr(_FORM, "plain", False)
+    _FORM.plain = True
+    try:
+        yield
+    finally:
+        _FORM.plain = previous
+
+
+def transposed_form() -> bool:
+    """False inside :func:`plain_upsampling`."""
+    return not getattr(_FORM, "plain", False)
 
 
 def _transposed_kernel(kernel):

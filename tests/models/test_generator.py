@@ -106,9 +106,11 @@ def test_bad_inputs_raise_value_error_naming_argument(tiny_generator, name, bad,
 
 
 def test_training_takes_the_fused_paths(monkeypatch):
-    """Every up-block, residual block and the initial stage use the fast training forms."""
+    """Every up-block, residual block and the initial stage use the fast training forms;
+    the up-blocks their transposed form in inference too, which equals the plain one."""
     from attngan_tf.models import blocks
     from attngan_tf.ops import batch_norm as batch_norm_ops
+    from attngan_tf.ops.upsampled_conv import plain_upsampling
 
     calls = {"upsampled_conv": 0, "batch_norm_act": 0, "_fused_batch_norm_act": 0}
 
@@ -125,19 +127,23 @@ def test_training_takes_the_fused_paths(monkeypatch):
     spy(blocks, "batch_norm_act")
     spy(batch_norm_ops, "batch_norm_act")
     spy(batch_norm_ops, "_fused_batch_norm_act")
-    # Every BatchNorm, however small (a tiny preset's are below the size where
-    # the fused form is used by default).
-    monkeypatch.setattr(batch_norm_ops, "FUSED_MIN_ELEMENTS", 0)
     cfg = get_preset("tiny").generator
     model = AttnGenerator(cfg, seed=0)
     model.build()
     inputs = gen_inputs(cfg)
-    model(**inputs, training=False)
-    assert calls["upsampled_conv"] == 0
+    up_blocks = 4 + (cfg.branch_num - 1)
+    # Inference: the transposed up-convolution too, but BatchNorm from its moving
+    # statistics (the layer); the plain up-blocks inside plain_upsampling (TFLite).
+    inferred = model(**inputs, training=False)["images"]
+    assert calls["upsampled_conv"] == up_blocks
     assert calls["_fused_batch_norm_act"] == 0
+    with plain_upsampling():
+        plain = model(**inputs, training=False)["images"]
+    assert calls["upsampled_conv"] == up_blocks
+    for a, b in zip(inferred, plain):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
     calls.update(upsampled_conv=0, batch_norm_act=0)
     model(**inputs, training=True)
-    up_blocks = 4 + (cfg.branch_num - 1)
     assert calls["upsampled_conv"] == up_blocks
     # One per up-block, two per residual block, one for the initial stage's fc.
     assert calls["batch_norm_act"] == up_blocks + 2 * (cfg.branch_num - 1) * cfg.r_num + 1
