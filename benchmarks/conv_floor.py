@@ -14,8 +14,7 @@ faster than its convolutions run.
 
 import importlib.util
 import os
-import statistics
-import time
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -26,6 +25,9 @@ from absl import app, flags  # noqa: E402
 
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.models import AttnGenerator  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import median_seconds  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Generator configuration.")
 flags.DEFINE_list("batch", ["1", "8"], "Batch sizes.")
@@ -59,17 +61,6 @@ def conv_shapes(config) -> list[tuple[int, int, int, int, int]]:
     return shapes
 
 
-def _median(fn, repeats):
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def time_tf(shapes, batch, repeats):
     rng = np.random.default_rng(0)
     tensors = [(tf.constant(rng.standard_normal((batch, h, w, c), np.float32)),
@@ -80,7 +71,7 @@ def time_tf(shapes, batch, repeats):
     def run():
         return [tf.reduce_sum(tf.nn.conv2d(x, w, 1, "SAME")) for x, w in tensors]
 
-    return _median(lambda: [t.numpy() for t in run()], repeats)
+    return median_seconds(lambda: [t.numpy() for t in run()], repeats, warmup=3)
 
 
 def time_torch(shapes, batch, repeats):
@@ -95,7 +86,7 @@ def time_torch(shapes, batch, repeats):
         with torch.inference_mode():
             return [conv(x).sum().item() for x, conv in layers]
 
-    return _median(run, repeats)
+    return median_seconds(run, repeats, warmup=3)
 
 
 def main(argv):

@@ -32,9 +32,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -48,6 +46,7 @@ from attngan_tf.sampling import caption_noise  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from random_data import random_captions, random_tf_batch  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
 flags.DEFINE_integer("train_batch", 4, "Batch size of the training iteration.")
@@ -209,28 +208,17 @@ def hlo_macs(hlo: str) -> int:
 
 
 # -- 2. this CPU's peak ----------------------------------------------------------------------
-def _median_seconds(fn, repeats: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def peak_macs_per_second(dtype: tf.DType) -> tuple[float, dict]:
     """The best of a 2048² matrix product and a [8, 64, 64, 64] 3 × 3 convolution."""
     rates = {}
     a = tf.cast(tf.random.normal((2048, 2048)), dtype)
     matmul = tf.function(lambda: tf.matmul(a, a))
-    rates["matmul 2048^3"] = 2048 ** 3 / _median_seconds(lambda: matmul().numpy(), 5)
+    rates["matmul 2048^3"] = 2048 ** 3 / median_seconds(lambda: matmul().numpy(), 5)
     x = tf.cast(tf.random.normal((8, 64, 64, 64)), dtype)
     k = tf.cast(tf.random.normal((3, 3, 64, 64)), dtype)
     conv = tf.function(lambda: tf.nn.conv2d(x, k, 1, "SAME"))
     rates["conv 3x3 64->64 at 64 px, batch 8"] = (8 * 64 * 64 * 9 * 64 * 64
-                                                   / _median_seconds(lambda: conv().numpy(), 5))
+                                                   / median_seconds(lambda: conv().numpy(), 5))
     return max(rates.values()), rates
 
 
@@ -288,7 +276,7 @@ def main(argv):
             xla = f"XLA's HLO: not available ({type(e).__name__})"
         print(f"sampling, batch {batch}: " + ", ".join(
             f"{k} {v / 1e9:.2f}" for k, v in sorted(counted.items())) + f" GMAC; {xla}")
-        seconds = _median_seconds(lambda: graph_fn(*args).numpy(), FLAGS.repeats)
+        seconds = median_seconds(lambda: graph_fn(*args).numpy(), FLAGS.repeats)
         print(_report(f"sampling, batch {batch}", macs, peak, seconds))
 
     if FLAGS.skip_train:
@@ -306,7 +294,7 @@ def main(argv):
     macs = sum(counted.values())
     print(f"training, batch {batch}: " + ", ".join(
         f"{k} {v / 1e9:.2f}" for k, v in sorted(counted.items())) + " GMAC")
-    seconds = _median_seconds(lambda: float(step(iterator)["g_loss"]), FLAGS.repeats, warmup=1)
+    seconds = median_seconds(lambda: float(step(iterator)["g_loss"]), FLAGS.repeats, warmup=1)
     print(_report(f"training, batch {batch}", macs, peak, seconds))
 
 
