@@ -3,7 +3,8 @@
     python benchmarks/conv_floor.py --preset birds [--batch 1,8] [--framework tf,torch]
 
 Records the shape of every convolution our generator runs for one forward
-pass (input shape, kernel, stride 1, "same" padding), then times those
+pass in the original's form (up-blocks as upsampling + 3 × 3 convolution,
+inside ``plain_upsampling()``; input shape, kernel, stride 1, "same" padding), then times those
 convolutions alone -- no BatchNorm, GLU, attention or upsampling -- in
 TensorFlow (NHWC, the kernels our models use) and, when torch is installed, in
 PyTorch (NCHW ``nn.Conv2d``, inference mode, as the original code runs them),
@@ -25,6 +26,7 @@ from absl import app, flags  # noqa: E402
 
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.models import AttnGenerator  # noqa: E402
+from attngan_tf.ops.upsampled_conv import plain_upsampling  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from timing import median_seconds  # noqa: E402
@@ -52,10 +54,13 @@ def conv_shapes(config) -> list[tuple[int, int, int, int, int]]:
     try:
         cfg = config.generator
         steps = config.text.words_num
-        generator(np.zeros((1, cfg.z_dim), np.float32),
-                  np.zeros((1, cfg.embedding_dim), np.float32),
-                  np.zeros((1, steps, cfg.embedding_dim), np.float32),
-                  np.ones((1, steps), bool), np.zeros((1, cfg.condition_dim), np.float32))
+        # The original's form (upsampling, then a 3 x 3 convolution), whose
+        # convolutions both frameworks then run alike.
+        with plain_upsampling():
+            generator(np.zeros((1, cfg.z_dim), np.float32),
+                      np.zeros((1, cfg.embedding_dim), np.float32),
+                      np.zeros((1, steps, cfg.embedding_dim), np.float32),
+                      np.ones((1, steps), bool), np.zeros((1, cfg.condition_dim), np.float32))
     finally:
         keras.layers.Conv2D.call = original
     return shapes
