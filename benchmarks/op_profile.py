@@ -27,7 +27,7 @@ from absl import app, flags  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from random_data import random_tf_batch  # noqa: E402
 
-from attngan_tf.config import get_preset, preset_names  # noqa: E402
+from attngan_tf.config import preset_names  # noqa: E402
 from attngan_tf.models import AttnGAN  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")

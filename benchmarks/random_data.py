@@ -20,3 +20,16 @@ def random_tf_batch(config, size: int, rng) -> dict:
                             for s in config.generator.image_sizes),
             "captions": tf.constant(ids, tf.int32), "lengths": tf.constant(lengths, tf.int32),
             "class_ids": tf.constant(rng.integers(1, 201, size), tf.int32)}
+
+
+#: The caption the sampling benchmarks draw (16 words, as the port's sampling timing).
+CAPTION = "this small bird has a red crown, a white belly and black wings with white bars"
+
+
+def placeholder_vocabulary(config):
+    """A vocabulary of the preset's size holding :data:`CAPTION`'s words, then fillers."""
+    from attngan_tf.text import Vocabulary
+
+    words = CAPTION.replace(",", "").split()
+    filler = [f"word{i}" for i in range(config.text.vocab_size - 1 - len(set(words)))]
+    return Vocabulary(["<end>", *dict.fromkeys(words), *filler])

@@ -1,7 +1,7 @@
 """How far training and sampling are from what this CPU can compute (a roofline).
 
-    python benchmarks/roofline.py --preset birds [--train-batch 4] [--sample-batch 1,8]
-        [--skip-train]
+    python benchmarks/roofline.py --preset birds [--train_batch 4] [--sample_batch 1,8]
+        [--skip_train] [--torch]
 
 1. Counts the multiply-adds (MACs) of one ``AttnGAN.train_step`` iteration and
    of one sampling call (text encoder + averaged generator to the last stage)
@@ -18,9 +18,15 @@
    (oneDNN, the process's threads): a large matrix product and the generator's
    most common 3 × 3 convolution, in float32 and bfloat16; the higher of the two
    per dtype is the peak.
-3. Times our sampling call and training iteration (median; warm-up first) and
-   prints, for each, the floor time (MACs / peak), our time and our time as a
-   multiple of the floor.
+3. Times our sampling (the exported SavedModel's ``generate_with_seed``:
+   tokenizer, text encoder, generator, uint8 pictures -- the product's path,
+   with the generator in float32 and, against the bfloat16 peak, in bfloat16)
+   and our training iteration (median; warm-up first) and prints, for each,
+   the floor time (MACs / peak), our time and our time as a multiple of the
+   floor.
+4. ``--torch``: first (before this process builds any model) times the PyTorch
+   port of the original (``torch_baseline.py``, its own process, the same
+   batches) and prints it beside each of our figures, with the ratio.
 
 The floor counts arithmetic only (no memory traffic, BatchNorm, activations or
 the input pipeline), so no implementation reaches it; it says how much of a
@@ -33,6 +39,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -45,7 +52,9 @@ from attngan_tf.models import AttnGAN  # noqa: E402
 from attngan_tf.sampling import caption_noise  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from random_data import random_captions, random_tf_batch  # noqa: E402
+from port import port_sample_ms, port_train  # noqa: E402
+from random_data import (CAPTION, placeholder_vocabulary, random_captions,  # noqa: E402
+                         random_tf_batch)
 from timing import median_seconds  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
@@ -53,6 +62,7 @@ flags.DEFINE_integer("train_batch", 4, "Batch size of the training iteration.")
 flags.DEFINE_list("sample_batch", ["1", "8"], "Batch sizes of the sampling call.")
 flags.DEFINE_integer("repeats", 5, "Timed calls (median reported).")
 flags.DEFINE_boolean("skip_train", False, "Only sampling (training takes minutes to set up).")
+flags.DEFINE_boolean("torch", False, "Also time the PyTorch port of the original (first).")
 FLAGS = flags.FLAGS
 
 
@@ -239,15 +249,42 @@ def sampling_function(model: AttnGAN):
     return sample
 
 
-def _report(name: str, macs: int, peak: float, seconds: float) -> str:
+def _report(name: str, macs: int, peak: float, seconds: float,
+            port_seconds: float | None = None) -> str:
     floor = macs / peak
-    return (f"{name:<28s} {macs / 1e9:9.2f} GMAC  floor {floor * 1e3:9.1f} ms  ours "
-            f"{seconds * 1e3:9.1f} ms  ours/floor {seconds / floor:5.2f}x")
+    line = (f"{name:<38s} {macs / 1e9:7.2f} GMAC  floor {floor * 1e3:8.1f} ms  ours "
+            f"{seconds * 1e3:8.1f} ms  ours/floor {seconds / floor:5.2f}x")
+    if port_seconds:
+        line += f"  port {port_seconds * 1e3:8.1f} ms  port/ours {port_seconds / seconds:5.2f}x"
+    return line
+
+
+def saved_model_sampler(model: AttnGAN, directory: str, precision: str):
+    """``batch -> seconds`` of the SavedModel's ``generate_with_seed`` (as ``sample.py``)."""
+    from attngan_tf.export import export_saved_model
+
+    serve = tf.saved_model.load(str(export_saved_model(model, directory, precision=precision))
+                                ).signatures["generate_with_seed"]
+
+    def seconds(batch: int) -> float:
+        inputs = {"captions": tf.constant([CAPTION] * batch),
+                  "seed": tf.range(batch, dtype=tf.int64)}
+        return median_seconds(lambda: serve(**inputs)["images"].numpy(), FLAGS.repeats)
+
+    return seconds
 
 
 def main(argv):
     del argv
     config = get_preset(FLAGS.preset)
+    # The port first, before this process builds a model (a model held idle
+    # beside it slowed the port down in one sitting).
+    port_sampling, port_training = {}, None
+    if FLAGS.torch:
+        port_sampling = port_sample_ms(FLAGS.preset, FLAGS.sample_batch, FLAGS.repeats)
+        if not FLAGS.skip_train:
+            port_training = port_train(FLAGS.preset, FLAGS.train_batch, FLAGS.repeats)
+        print(f"PyTorch port: sampling {port_sampling} ms, training {port_training}")
     print(f"preset {config.name}; TensorFlow {tf.__version__}, "
           f"{tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()} threads")
     peaks = {}
@@ -259,15 +296,17 @@ def main(argv):
 
     model = AttnGAN(config, seed=0)
     model.build()
+    model.set_vocabulary(placeholder_vocabulary(config))
     rng = np.random.default_rng(0)
     sample = sampling_function(model)
-    for batch in (int(b) for b in FLAGS.sample_batch):
+    batches = [int(b) for b in FLAGS.sample_batch]
+    counts = {}
+    for batch in batches:
         ids, lengths = random_captions(config.text.words_num, config.text.vocab_size, batch, rng)
         args = (tf.constant(ids, tf.int32), tf.constant(lengths, tf.int32),
                 tf.range(batch, dtype=tf.int32))
-        graph_fn = tf.function(sample)
-        counted = graph_macs(graph_fn.get_concrete_function(*args).graph)
-        macs = sum(counted.values())
+        counted = graph_macs(tf.function(sample).get_concrete_function(*args).graph)
+        counts[batch] = sum(counted.values())
         try:
             hlo = tf.function(sample, jit_compile=True).experimental_get_compiler_ir(*args)(
                 stage="hlo")
@@ -276,8 +315,14 @@ def main(argv):
             xla = f"XLA's HLO: not available ({type(e).__name__})"
         print(f"sampling, batch {batch}: " + ", ".join(
             f"{k} {v / 1e9:.2f}" for k, v in sorted(counted.items())) + f" GMAC; {xla}")
-        seconds = median_seconds(lambda: graph_fn(*args).numpy(), FLAGS.repeats)
-        print(_report(f"sampling, batch {batch}", macs, peak, seconds))
+    for precision in ("float32", "bfloat16"):
+        with tempfile.TemporaryDirectory() as staging:
+            seconds = saved_model_sampler(model, staging, precision)
+            for batch in batches:
+                port = port_sampling.get(batch)
+                print(_report(f"sampling (SavedModel, {precision}), batch {batch}",
+                              counts[batch], peaks[precision], seconds(batch),
+                              port / 1e3 if port else None))
 
     if FLAGS.skip_train:
         return
@@ -295,7 +340,8 @@ def main(argv):
     print(f"training, batch {batch}: " + ", ".join(
         f"{k} {v / 1e9:.2f}" for k, v in sorted(counted.items())) + " GMAC")
     seconds = median_seconds(lambda: float(step(iterator)["g_loss"]), FLAGS.repeats, warmup=1)
-    print(_report(f"training, batch {batch}", macs, peak, seconds))
+    print(_report(f"training, batch {batch}", macs, peak, seconds,
+                  port_training["seconds"] if port_training else None))
 
 
 if __name__ == "__main__":

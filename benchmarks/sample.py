@@ -1,7 +1,7 @@
 """Latency of caption → 256 px image through the exported SavedModel, against the original.
 
     python benchmarks/sample.py --preset birds [--model DIR] [--repeats 10]
-        [--forms transposed,plain] [--torch]
+        [--forms transposed,plain] [--precisions float32,bfloat16] [--torch]
 
 Exports the model (random weights at the preset's configuration with a
 placeholder vocabulary of the preset's size, or a trained ``--model``) with
@@ -12,7 +12,8 @@ placeholder vocabulary of the preset's size, or a trained ``--model``) with
 up-blocks as one transposed convolution (the library's form) and/or as
 nearest upsampling + 3 × 3 convolution (``plain``, inside
 :func:`attngan_tf.ops.upsampled_conv.plain_upsampling`), each exported and
-timed in this process. ``--torch``: first times the PyTorch port of the
+timed in this process. ``--precisions``: each form exported with the
+generator in float32 and/or bfloat16 (``mixed_bfloat16``). ``--torch``: first times the PyTorch port of the
 original (``torch_baseline.py --mode sample``, its own process, same threads)
 and prints each of our figures as a ratio to it. ``--tflite``: also exports
 each form to TFLite (:func:`attngan_tf.export.export_tflite`, batch 1) and
@@ -21,10 +22,9 @@ forms' pictures.
 """
 
 import contextlib
+import itertools
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,37 +34,31 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from port import port_sample_ms  # noqa: E402
+from random_data import CAPTION, placeholder_vocabulary  # noqa: E402
+
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.export import export_saved_model  # noqa: E402
 from attngan_tf.models import AttnGAN, load_attngan  # noqa: E402
 from attngan_tf.ops.upsampled_conv import plain_upsampling  # noqa: E402
-from attngan_tf.text import Vocabulary  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset (without --model).")
 flags.DEFINE_string("model", None, "A trained model directory instead of random weights.")
 flags.DEFINE_integer("repeats", 10, "Timed calls per batch size (median reported).")
 flags.DEFINE_list("forms", ["transposed"], "Up-block forms to time: transposed, plain.")
+flags.DEFINE_list("precisions", ["float32"], "Generator arithmetic of the export: float32, "
+                  "bfloat16 (export_saved_model's precision).")
 flags.DEFINE_boolean("torch", False, "Also time the PyTorch port of the original, first.")
 flags.DEFINE_boolean("tflite", False, "Also time LiteRT on TFLite exports of each form "
                      "(batch 1).")
 FLAGS = flags.FLAGS
 
-CAPTION = "this small bird has a red crown, a white belly and black wings with white bars"
-
-
-def torch_medians(preset: str, repeats: int) -> dict:
-    """``{batch: ms}`` of the PyTorch port's text encoder + generator (its own process)."""
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_baseline.py")
-    proc = subprocess.run([sys.executable, script, "--mode", "sample", "--preset", preset,
-                           "--batch", "1,8", "--repeats", str(repeats)],
-                          capture_output=True, text=True, check=True)
-    found = re.findall(r"batch (\d+): median (\d+) ms", proc.stdout)
-    return {int(batch): float(ms) for batch, ms in found}
 
 
 def main(argv):
     del argv
-    original = torch_medians(FLAGS.preset, FLAGS.repeats) if FLAGS.torch else {}
+    original = port_sample_ms(FLAGS.preset, (1, 8), FLAGS.repeats) if FLAGS.torch else {}
     for batch, ms in original.items():
         print(f"PyTorch port, batch {batch}: median {ms:.0f} ms")
     if FLAGS.model:
@@ -73,14 +67,12 @@ def main(argv):
         config = get_preset(FLAGS.preset)
         model = AttnGAN(config, seed=0)
         model.build()
-        words = CAPTION.replace(",", "").split()
-        filler = [f"word{i}" for i in range(config.text.vocab_size - 1 - len(set(words)))]
-        model.set_vocabulary(Vocabulary(["<end>", *dict.fromkeys(words), *filler]))
-    for form in FLAGS.forms:
+        model.set_vocabulary(placeholder_vocabulary(config))
+    for form, precision in itertools.product(FLAGS.forms, FLAGS.precisions):
         with tempfile.TemporaryDirectory() as staging:
             context = plain_upsampling() if form == "plain" else contextlib.nullcontext()
             with context:  # read while the signatures are traced
-                path = export_saved_model(model, staging)
+                path = export_saved_model(model, staging, precision=precision)
             serve = tf.saved_model.load(str(path)).signatures["generate_with_seed"]
             for batch in (1, 8):
                 inputs = {"captions": tf.constant([CAPTION] * batch),
@@ -95,7 +87,7 @@ def main(argv):
                 median = 1000 * statistics.median(times)
                 ratio = (f"; the original / ours = {original[batch] / median:.2f}x"
                          if batch in original else "")
-                print(f"{model.config.name}, {form} up-blocks, batch {batch}: median "
+                print(f"{model.config.name}, {form} up-blocks, {precision}, batch {batch}: median "
                       f"{median:.0f} ms (min {1000 * min(times):.0f}, max "
                       f"{1000 * max(times):.0f}){ratio}")
     if FLAGS.tflite:

@@ -1,7 +1,7 @@
 """Speed of full AttnGAN training iterations (``AttnGAN.train_step``) on random data.
 
     python benchmarks/train_step.py --preset birds --batch 4 [--steps 5] [--jit]
-        [--policy mixed_bfloat16]
+        [--policy mixed_bfloat16] [--torch --pairs 3]
 
 One iteration is what ``fit`` runs per batch: text encoding, all generator
 stages, the update of every discriminator, the generator update with the
@@ -10,11 +10,20 @@ weight average. Random images and captions at the preset's sizes (256 px and
 three stages for ``birds``); the first ``--warmup`` iterations (tracing) are
 excluded, then ``--steps`` iterations are timed one by one and the median is
 reported as images/s, with the process's peak resident memory.
+
+``--torch``: ``--pairs`` rounds of the PyTorch port of the original
+(``torch_baseline.py``, the same batch, steps and warm-up) followed by ours,
+each in a fresh process (the port ran up to 1.5x slower beside an idle
+TensorFlow process holding a model), alternated so that the machine's drift
+hits both; prints each pair's ratio and the ratio of the medians, with both
+peak RSS figures.
 """
 
 import os
+import re
 import resource
 import statistics
+import subprocess
 import sys
 import time
 
@@ -29,6 +38,7 @@ from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.models import AttnGAN  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from port import port_train  # noqa: E402
 from random_data import random_tf_batch  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
@@ -39,6 +49,8 @@ flags.DEFINE_boolean("jit", False, "XLA-compile the step.")
 flags.DEFINE_boolean("profile", False, "Also time the parts of an iteration separately.")
 flags.DEFINE_enum("policy", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
                   "Keras dtype policy.")
+flags.DEFINE_boolean("torch", False, "Alternate with the PyTorch port of the original.")
+flags.DEFINE_integer("pairs", 3, "--torch: rounds of (port, ours).")
 FLAGS = flags.FLAGS
 
 
@@ -99,8 +111,35 @@ def profile(model, batch):
         print(f"  {name:<32s} {_median_time(fn):6.2f} s")
 
 
+def alternate_with_port() -> None:
+    """``--pairs`` rounds of (port, ours), each in a fresh process of its own."""
+    ours_command = [sys.executable, os.path.abspath(__file__), "--preset", FLAGS.preset,
+                    "--batch", str(FLAGS.batch), "--steps", str(FLAGS.steps),
+                    "--warmup", str(FLAGS.warmup), "--policy", FLAGS.policy]
+    ports, ours = [], []
+    for pair in range(FLAGS.pairs):
+        ports.append(port_train(FLAGS.preset, FLAGS.batch, FLAGS.steps, FLAGS.warmup))
+        proc = subprocess.run(ours_command, capture_output=True, text=True, check=True)
+        match = re.search(r"median ([\d.]+) s/iteration.*peak RSS ([\d.]+) GiB", proc.stdout)
+        ours.append({"seconds": float(match.group(1)), "rss_gib": float(match.group(2))})
+        print(f"pair {pair + 1}: port {ports[-1]['seconds']:.2f} s "
+              f"({ports[-1]['rss_gib']:.2f} GiB), ours {ours[-1]['seconds']:.2f} s "
+              f"({ours[-1]['rss_gib']:.2f} GiB), port / ours "
+              f"{ports[-1]['seconds'] / ours[-1]['seconds']:.2f}x", flush=True)
+    port_median = statistics.median(p["seconds"] for p in ports)
+    ours_median = statistics.median(o["seconds"] for o in ours)
+    print(f"preset {FLAGS.preset}, batch {FLAGS.batch}, {FLAGS.policy}, {FLAGS.pairs} pairs: "
+          f"port median {port_median:.2f} s/iteration (peak RSS "
+          f"{max(p['rss_gib'] for p in ports):.2f} GiB), ours {ours_median:.2f} s (peak RSS "
+          f"{max(o['rss_gib'] for o in ours):.2f} GiB); port / ours "
+          f"{port_median / ours_median:.2f}x")
+
+
 def main(argv):
     del argv
+    if FLAGS.torch:
+        alternate_with_port()
+        return
     keras.config.set_dtype_policy(FLAGS.policy)
     config = get_preset(FLAGS.preset)
     model = AttnGAN(config, seed=0)
@@ -113,7 +152,8 @@ def main(argv):
         tf.data.Dataset.from_tensor_slices(
             tf.nest.map_structure(lambda *x: tf.stack(x), *batches[1:]))).repeat())
     for _ in range(FLAGS.warmup):
-        logs = step(iterator)
+        step(iterator)
+
     times = []
     for _ in range(FLAGS.steps):
         start = time.perf_counter()

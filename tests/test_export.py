@@ -125,6 +125,24 @@ def test_cli_export(exported, tmp_path):
     assert [line.split(":")[0] for line in proc.stderr.splitlines()] == ["export"], proc.stderr
 
 
+def test_bfloat16_generator_keeps_the_weights_and_warns_without_bf16(exported, monkeypatch,
+                                                                     caplog):
+    from attngan_tf import export
+
+    model, _, _ = exported
+    monkeypatch.setattr(export, "cpu_has_bfloat16", lambda: False)
+    with caplog.at_level("WARNING", logger="attngan_tf.export"):
+        generator = export._generator_at(model, "bfloat16")
+    assert "no bfloat16 instructions" in caplog.text
+    assert generator.compute_dtype == "bfloat16" and generator.init_stage.compute_dtype == "bfloat16"
+    for ours, theirs in zip(generator.weights, model.ema_generator.weights, strict=True):
+        assert ours.dtype == "float32"
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert export._generator_at(model, "float32") is model.ema_generator
+    with pytest.raises(ValueError, match="precision"):
+        export._generator_at(model, "int8")
+
+
 def _interpret(path, inputs):
     # LiteRT, TFLite's runtime (tf.lite.Interpreter is deprecated in its favour).
     from ai_edge_litert.interpreter import Interpreter

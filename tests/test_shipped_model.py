@@ -149,3 +149,36 @@ def test_cli_samples_the_example_captions_of_an_evaluation_recipe(shipped, tmp_p
                            str(tmp_path / "nowhere"), "--out", str(tmp_path / "o2")],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 1 and "example_filenames.txt: no such file" in proc.stderr
+
+
+def test_bfloat16_export_is_close_to_float32(shipped, tmp_path):
+    """``precision="bfloat16"``: same pictures within a level or two, same attributes drawn.
+
+    Measured when written: mean difference 0.26 uint8 levels, 99 % of values within 2,
+    largest 37 (a few edge pixels); oracle accuracy 0.706 against float32's 0.695.
+    """
+    import tensorflow as tf
+
+    from attngan_tf.export import export_saved_model
+
+    path = export_saved_model(shipped, tmp_path, precision="bfloat16")
+    captions = synbirds_test_captions()
+    seeds = tf.range(len(captions), dtype=tf.int64)
+    low = tf.saved_model.load(str(path)).signatures["generate_with_seed"](
+        captions=tf.constant(captions), seed=seeds)["images"].numpy()
+    full = tf.saved_model.load(str(SHIPPED / "serving" / "1")).signatures[
+        "generate_with_seed"](captions=tf.constant(captions), seed=seeds)["images"].numpy()
+    difference = np.abs(low.astype(int) - full.astype(int))
+    assert difference.max() > 0  # the generator did run in bfloat16
+    assert difference.mean() < 0.5 and np.percentile(difference, 99) <= 3
+    assert caption_attribute_accuracy(low, captions)["mean"] >= 0.60
+    with pytest.raises(ValueError, match="precision"):
+        export_saved_model(shipped, tmp_path / "other", precision="float16")
+
+
+def test_cli_export_precision_applies_to_saved_models_only(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "attngan_tf", "export", "--model",
+                           str(SHIPPED / "model"), "--format", "tflite", "--precision",
+                           "bfloat16", "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode != 0 and "--precision applies to --format saved_model" in proc.stderr
