@@ -13,9 +13,9 @@ reported as images/s, with the process's peak resident memory.
 
 ``--torch``: ``--pairs`` rounds of the PyTorch port of the original
 (``torch_baseline.py``, the same batch, steps and warm-up) followed by ours,
-each in a fresh process (the port ran up to 1.5x slower beside an idle
-TensorFlow process holding a model), alternated so that the machine's drift
-hits both; prints each pair's ratio and the ratio of the medians, with both
+each in a fresh process (beside an idle TensorFlow process holding a model
+the port once took 7.6-9.3 s at batch 4 against 5.6-6.2 s alone, in one
+sitting), alternated so that the machine's drift hits both; prints each pair's ratio and the ratio of the medians, with both
 peak RSS figures.
 """
 
@@ -115,7 +115,8 @@ def alternate_with_port() -> None:
     """``--pairs`` rounds of (port, ours), each in a fresh process of its own."""
     ours_command = [sys.executable, os.path.abspath(__file__), "--preset", FLAGS.preset,
                     "--batch", str(FLAGS.batch), "--steps", str(FLAGS.steps),
-                    "--warmup", str(FLAGS.warmup), "--policy", FLAGS.policy]
+                    "--warmup", str(FLAGS.warmup), "--policy", FLAGS.policy,
+                    f"--{'' if FLAGS.jit else 'no'}jit"]
     ports, ours = [], []
     for pair in range(FLAGS.pairs):
         ports.append(port_train(FLAGS.preset, FLAGS.batch, FLAGS.steps, FLAGS.warmup))
