@@ -179,6 +179,14 @@ def test_unknown_flags_name_the_command(capsys):
     assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"attngan_tf {__version__}"
 
 
+def test_precision_needs_the_saved_model_format(tmp_path, capsys):
+    args = cli.parse_args(["export", "--model", str(tmp_path), "--out", str(tmp_path / "o"),
+                           "--format", "tflite", "--precision", "bfloat16"])
+    assert cli.run(args) == 1
+    assert "--precision applies to --format saved_model only" in capsys.readouterr().err
+    assert cli.parse_args(["export", "--model", "m", "--out", "o"]).precision == "float32"
+
+
 @pytest.mark.parametrize("flag", ["--float16", "--plain-upsampling"])
 def test_tflite_flags_need_the_tflite_format(flag, tmp_path, capsys):
     args = cli.parse_args(["export", "--model", str(tmp_path), "--out", str(tmp_path / "o"),

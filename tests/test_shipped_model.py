@@ -175,10 +175,3 @@ def test_bfloat16_export_is_close_to_float32(shipped, tmp_path):
     with pytest.raises(ValueError, match="precision"):
         export_saved_model(shipped, tmp_path / "other", precision="float16")
 
-
-def test_cli_export_precision_applies_to_saved_models_only(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "attngan_tf", "export", "--model",
-                           str(SHIPPED / "model"), "--format", "tflite", "--precision",
-                           "bfloat16", "--out", str(tmp_path)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert proc.returncode != 0 and "--precision applies to --format saved_model" in proc.stderr
