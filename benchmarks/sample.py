@@ -13,9 +13,10 @@ up-blocks as one transposed convolution (the library's form) and/or as
 nearest upsampling + 3 × 3 convolution (``plain``, inside
 :func:`attngan_tf.ops.upsampled_conv.plain_upsampling`), each exported and
 timed in this process. ``--precisions``: each form exported with the
-generator in float32 and/or bfloat16 (``mixed_bfloat16``). ``--torch``: first times the PyTorch port of the
-original (``torch_baseline.py --mode sample``, its own process, same threads)
-and prints each of our figures as a ratio to it. ``--tflite``: also exports
+generator in float32 and/or bfloat16 (``mixed_bfloat16``). ``--torch``:
+first times the PyTorch port of the original (``torch_baseline.py --mode
+sample``, its own process, same threads) and prints each of our figures as a
+ratio to it. ``--tflite``: also exports
 each form to TFLite (:func:`attngan_tf.export.export_tflite`, batch 1) and
 times LiteRT's interpreter on it, with the largest difference between the two
 forms' pictures.
@@ -53,7 +54,6 @@ flags.DEFINE_boolean("torch", False, "Also time the PyTorch port of the original
 flags.DEFINE_boolean("tflite", False, "Also time LiteRT on TFLite exports of each form "
                      "(batch 1).")
 FLAGS = flags.FLAGS
-
 
 
 def main(argv):

@@ -15,8 +15,8 @@ reported as images/s, with the process's peak resident memory.
 (``torch_baseline.py``, the same batch, steps and warm-up) followed by ours,
 each in a fresh process (beside an idle TensorFlow process holding a model
 the port once took 7.6-9.3 s at batch 4 against 5.6-6.2 s alone, in one
-sitting), alternated so that the machine's drift hits both; prints each pair's ratio and the ratio of the medians, with both
-peak RSS figures.
+sitting), alternated so that the machine's drift hits both; prints each
+pair's ratio and the ratio of the medians, with both peak RSS figures.
 """
 
 import os

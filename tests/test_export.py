@@ -134,7 +134,8 @@ def test_bfloat16_generator_keeps_the_weights_and_warns_without_bf16(exported, m
     with caplog.at_level("WARNING", logger="attngan_tf.export"):
         generator = export._generator_at(model, "bfloat16")
     assert "no bfloat16 instructions" in caplog.text
-    assert generator.compute_dtype == "bfloat16" and generator.init_stage.compute_dtype == "bfloat16"
+    assert generator.compute_dtype == "bfloat16"
+    assert generator.init_stage.compute_dtype == "bfloat16"
     for ours, theirs in zip(generator.weights, model.ema_generator.weights, strict=True):
         assert ours.dtype == "float32"
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
