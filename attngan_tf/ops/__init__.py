@@ -11,6 +11,8 @@ test that proves it) with less time or memory:
 * :mod:`.upsampled_conv` -- nearest ×2 upsampling + 3 × 3 convolution as one
   transposed convolution.
 * :mod:`.conv_by_matmul` -- a "same" convolution as one matrix product.
+* :mod:`.few_rows_matmul` -- a matrix product of few rows whose input gradient
+  is computed as one tall product, transposed.
 * :mod:`.initializers` -- :class:`~.initializers.TallOrthogonal`, the
   orthogonal initialiser by Cholesky-QR for tall matrices.
 * :mod:`.fused_adam` -- :class:`~.fused_adam.FusedAdam`, Keras' Adam updated in

@@ -10,6 +10,8 @@ from __future__ import annotations
 import tensorflow as tf
 from keras import ops
 
+from .few_rows_matmul import few_rows_matmul
+
 
 def conv_by_matmul(x, kernel, strides: int = 1):
     """A "same"-padded 2-D convolution computed as image patches × kernel matrix.
@@ -33,5 +35,5 @@ def conv_by_matmul(x, kernel, strides: int = 1):
                                        [1, 1, 1, 1], "VALID")  # [B, H', W', k·k·C]
     shape = tf.shape(patches)
     rows = tf.reshape(patches, (-1, k * k * channels))
-    out = tf.matmul(rows, tf.reshape(ops.cast(kernel, x.dtype), (k * k * channels, -1)))
+    out = few_rows_matmul(rows, tf.reshape(ops.cast(kernel, x.dtype), (k * k * channels, -1)))
     return tf.reshape(out, (shape[0], shape[1], shape[2], int(kernel.shape[-1])))
