@@ -659,6 +659,11 @@ def _parse_for_absl(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``attngan``); exits with the command's status."""
     argv = list(sys.argv if argv is None else argv)
+    # Before TensorFlow starts its threads: at most one malloc arena per core
+    # (0.1 GiB less resident in training; attngan_tf.malloc_arenas).
+    from .malloc_arenas import limit_malloc_arenas
+
+    limit_malloc_arenas()
     if not ({"-v", "--verbose"} & set(argv)):
         # Without --verbose, TensorFlow's native log lines (CUDA probing, XLA
         # start-up) are dropped from stderr (attngan_tf.native_logs).

@@ -35,6 +35,7 @@ import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
+from attngan_tf.malloc_arenas import limit_malloc_arenas  # noqa: E402
 from attngan_tf.models import AttnGAN  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -49,6 +50,8 @@ flags.DEFINE_boolean("jit", False, "XLA-compile the step.")
 flags.DEFINE_boolean("profile", False, "Also time the parts of an iteration separately.")
 flags.DEFINE_enum("policy", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
                   "Keras dtype policy.")
+flags.DEFINE_boolean("malloc_arenas", True, "Cap glibc's malloc arenas at one per core, as "
+                     "the attngan command does (attngan_tf.malloc_arenas).")
 flags.DEFINE_boolean("torch", False, "Alternate with the PyTorch port of the original.")
 flags.DEFINE_integer("pairs", 3, "--torch: rounds of (port, ours).")
 FLAGS = flags.FLAGS
@@ -116,7 +119,8 @@ def alternate_with_port() -> None:
     ours_command = [sys.executable, os.path.abspath(__file__), "--preset", FLAGS.preset,
                     "--batch", str(FLAGS.batch), "--steps", str(FLAGS.steps),
                     "--warmup", str(FLAGS.warmup), "--policy", FLAGS.policy,
-                    f"--{'' if FLAGS.jit else 'no'}jit"]
+                    f"--{'' if FLAGS.jit else 'no'}jit",
+                    f"--{'' if FLAGS.malloc_arenas else 'no'}malloc_arenas"]
     ports, ours = [], []
     for pair in range(FLAGS.pairs):
         ports.append(port_train(FLAGS.preset, FLAGS.batch, FLAGS.steps, FLAGS.warmup))
@@ -141,6 +145,8 @@ def main(argv):
     if FLAGS.torch:
         alternate_with_port()
         return
+    if FLAGS.malloc_arenas:
+        limit_malloc_arenas()
     keras.config.set_dtype_policy(FLAGS.policy)
     config = get_preset(FLAGS.preset)
     model = AttnGAN(config, seed=0)
