@@ -19,8 +19,9 @@ from __future__ import annotations
 import tensorflow as tf
 
 #: Products with at most this many rows in ``a`` take the transposed input
-#: gradient (measured: 32-256 rows up to 3.7× faster,
-#: 384-2,048 rows slower; BENCHMARKS.md).
+#: gradient (measured on single products: 32-128 rows 1.2-3.7× faster, 256 rows
+#: 0.94-1.11×, 384-2,048 rows 0.88-0.98×; the whole batch-8 iteration was
+#: fastest at 256; BENCHMARKS.md).
 MAX_ROWS = 256
 
 
