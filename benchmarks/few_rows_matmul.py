@@ -22,7 +22,6 @@ import collections
 import os
 import statistics
 import sys
-import time
 from unittest import mock
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -38,7 +37,7 @@ from attngan_tf.ops import conv_by_matmul, few_rows_matmul  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from random_data import random_tf_batch  # noqa: E402
-from timing import median_seconds  # noqa: E402
+from timing import timed_calls  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
 flags.DEFINE_integer("batch", 4, "Training batch size.")
@@ -75,11 +74,14 @@ def time_input_gradients(shape, repeats: int) -> tuple[float, float]:
     g = tf.constant(rng.normal(size=(rows, columns)).astype(np.float32))
     plain = tf.function(lambda: tf.matmul(g, b, transpose_b=True))
     transposed = tf.function(lambda: tf.transpose(tf.matmul(b, g, transpose_b=True)))
-    times = {plain: [], transposed: []}
+    calls = [lambda: plain().numpy(), lambda: transposed().numpy()]
+    for call in calls:  # trace and warm up
+        call()
+    times = [[], []]
     for _ in range(repeats):
-        for fn in times:
-            times[fn].append(median_seconds(lambda fn=fn: fn().numpy(), repeats=1, warmup=1))
-    return statistics.median(times[plain]), statistics.median(times[transposed])
+        for k, call in enumerate(calls):
+            times[k] += timed_calls(call, 1, warmup=0)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def time_steps(config, batch: int, rounds: int) -> tuple[float, float]:
@@ -98,9 +100,7 @@ def time_steps(config, batch: int, rounds: int) -> tuple[float, float]:
     times = [[], []]
     for _ in range(rounds):
         for k, step in enumerate(steps):
-            start = time.perf_counter()
-            step(data)["g_loss"].numpy()
-            times[k].append(time.perf_counter() - start)
+            times[k] += timed_calls(lambda: step(data)["g_loss"].numpy(), 1, warmup=0)
     return statistics.median(times[0]), statistics.median(times[1])
 
 

@@ -28,7 +28,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -38,6 +37,7 @@ from absl import app, flags  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from port import port_sample_ms  # noqa: E402
 from random_data import CAPTION, placeholder_vocabulary  # noqa: E402
+from timing import timed_calls  # noqa: E402
 
 from attngan_tf.config import get_preset, preset_names  # noqa: E402
 from attngan_tf.export import export_saved_model  # noqa: E402
@@ -77,13 +77,7 @@ def main(argv):
             for batch in (1, 8):
                 inputs = {"captions": tf.constant([CAPTION] * batch),
                           "seed": tf.range(batch, dtype=tf.int64)}
-                for _ in range(2):
-                    serve(**inputs)
-                times = []
-                for _ in range(FLAGS.repeats):
-                    start = time.perf_counter()
-                    serve(**inputs)["images"].numpy()
-                    times.append(time.perf_counter() - start)
+                times = timed_calls(lambda: serve(**inputs)["images"].numpy(), FLAGS.repeats)
                 median = 1000 * statistics.median(times)
                 ratio = (f"; the original / ours = {original[batch] / median:.2f}x"
                          if batch in original else "")
@@ -115,13 +109,8 @@ def time_tflite(model) -> None:
             path = export_tflite(model, staging, transposed_upsampling=form == "transposed")
             interpreter = Interpreter(model_path=str(path), num_threads=2)
             runner = interpreter.get_signature_runner()
-            for _ in range(2):
-                images[form] = runner(**inputs)["images"]
-            times = []
-            for _ in range(FLAGS.repeats):
-                start = time.perf_counter()
-                runner(**inputs)
-                times.append(time.perf_counter() - start)
+            images[form] = runner(**inputs)["images"]
+            times = timed_calls(lambda: runner(**inputs), FLAGS.repeats, warmup=1)
         print(f"TFLite (LiteRT, 2 threads), {form} up-blocks, batch 1: median "
               f"{1000 * statistics.median(times):.0f} ms (min {1000 * min(times):.0f})")
     if len(images) == 2:

@@ -4,8 +4,8 @@ import statistics
 import time
 
 
-def median_seconds(fn, repeats: int, warmup: int = 2) -> float:
-    """Calls ``fn`` ``warmup`` times untimed, then returns the median of ``repeats`` timed calls."""
+def timed_calls(fn, repeats: int, warmup: int = 2) -> list[float]:
+    """Calls ``fn`` ``warmup`` times untimed, then returns the seconds of ``repeats`` timed calls."""
     for _ in range(warmup):
         fn()
     times = []
@@ -13,4 +13,9 @@ def median_seconds(fn, repeats: int, warmup: int = 2) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_seconds(fn, repeats: int, warmup: int = 2) -> float:
+    """Calls ``fn`` ``warmup`` times untimed, then returns the median of ``repeats`` timed calls."""
+    return statistics.median(timed_calls(fn, repeats, warmup))

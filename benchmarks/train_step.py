@@ -25,7 +25,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -41,6 +40,7 @@ from attngan_tf.models import AttnGAN  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from port import port_train  # noqa: E402
 from random_data import random_tf_batch  # noqa: E402
+from timing import median_seconds, timed_calls  # noqa: E402
 
 flags.DEFINE_enum("preset", "birds", list(preset_names()), "Model preset.")
 flags.DEFINE_integer("batch", 4, "Batch size.")
@@ -58,13 +58,9 @@ FLAGS = flags.FLAGS
 
 
 def _median_time(fn, *args, repeats=3):
-    fn(*args)  # trace
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, fn(*args))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median seconds of ``fn(*args)`` to its last value, after one untimed call (the trace)."""
+    return median_seconds(lambda: tf.nest.map_structure(
+        lambda t: t.numpy() if hasattr(t, "numpy") else t, fn(*args)), repeats, warmup=1)
 
 
 def profile(model, batch):
@@ -158,15 +154,8 @@ def main(argv):
     iterator = iter(tf.data.Dataset.from_tensors(batches[0]).concatenate(
         tf.data.Dataset.from_tensor_slices(
             tf.nest.map_structure(lambda *x: tf.stack(x), *batches[1:]))).repeat())
-    for _ in range(FLAGS.warmup):
-        step(iterator)
-
-    times = []
-    for _ in range(FLAGS.steps):
-        start = time.perf_counter()
-        logs = step(iterator)
-        float(logs["g_loss"])  # wait for the step to finish
-        times.append(time.perf_counter() - start)
+    # float(): wait for the step to finish
+    times = timed_calls(lambda: float(step(iterator)["g_loss"]), FLAGS.steps, FLAGS.warmup)
     median = statistics.median(times)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     if FLAGS.profile:
